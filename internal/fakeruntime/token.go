@@ -1,0 +1,110 @@
+package fakeruntime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"conformance/internal/wirelog"
+)
+
+// TokenRequest is the params of providerToken.getToken.
+type TokenRequest struct {
+	SessionID    string `json:"sessionId"`
+	ProviderName string `json:"providerName"`
+}
+
+// TokenAnswer is how the SDK answered one providerToken.getToken request:
+// either a result (Result raw, Token set when result.token is a string) or
+// a JSON-RPC error.
+type TokenAnswer struct {
+	Request TokenRequest
+	Result  json.RawMessage
+	Token   string
+	IsToken bool // Result is an object whose "token" is a string
+	Error   *wirelog.ErrorObject
+}
+
+// String renders the answer for a failure message.
+func (a TokenAnswer) String() string {
+	if a.Error != nil {
+		return fmt.Sprintf("error %d %q", a.Error.Code, a.Error.Message)
+	}
+	return "result " + string(a.Result)
+}
+
+// AskToken sends providerToken.getToken to the SDK that owns the session
+// (or, for a session the runtime does not know, to the latest connection)
+// and waits for the answer, at most the token timeout. The error is for a
+// request that got no answer; a JSON-RPC error answer is in TokenAnswer.
+func (r *Runtime) AskToken(ctx context.Context, req TokenRequest) (TokenAnswer, error) {
+	conn := r.connFor(req.SessionID)
+	if conn == nil {
+		return TokenAnswer{}, errors.New("no SDK is connected to the fake runtime")
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.tokenTimeout)
+	defer cancel()
+	answer := TokenAnswer{Request: req}
+	err := conn.Call(ctx, "providerToken.getToken", req, &answer.Result)
+	var rpcErr *jsonrpc2.Error
+	switch {
+	case errors.As(err, &rpcErr):
+		answer.Error = &wirelog.ErrorObject{Code: int(rpcErr.Code), Message: rpcErr.Message}
+		if rpcErr.Data != nil {
+			answer.Error.Data = *rpcErr.Data
+		}
+		return answer, nil
+	case errors.Is(err, context.DeadlineExceeded):
+		return answer, fmt.Errorf("the SDK did not answer providerToken.getToken %+v within %s", req, r.cfg.tokenTimeout)
+	case errors.Is(err, jsonrpc2.ErrClosed):
+		return answer, fmt.Errorf("the SDK closed the connection instead of answering providerToken.getToken %+v", req)
+	case err != nil:
+		return answer, fmt.Errorf("providerToken.getToken %+v: %w", req, err)
+	}
+	var body struct {
+		Token *string `json:"token"`
+	}
+	if json.Unmarshal(answer.Result, &body) == nil && body.Token != nil {
+		answer.Token, answer.IsToken = *body.Token, true
+	}
+	return answer, nil
+}
+
+// AskTokens sends n requests, one after the other or all at once, and
+// returns the answers in request order.
+func (r *Runtime) AskTokens(ctx context.Context, req TokenRequest, n int, concurrently bool) ([]TokenAnswer, error) {
+	answers := make([]TokenAnswer, n)
+	errs := make([]error, n)
+	if !concurrently {
+		for i := range answers {
+			if answers[i], errs[i] = r.AskToken(ctx, req); errs[i] != nil {
+				break
+			}
+		}
+		return answers, errors.Join(errs...)
+	}
+	done := make(chan struct{})
+	for i := range answers {
+		go func() {
+			answers[i], errs[i] = r.AskToken(ctx, req)
+			done <- struct{}{}
+		}()
+	}
+	for range answers {
+		<-done // each AskToken is bounded by the token timeout
+	}
+	return answers, errors.Join(errs...)
+}
+
+func (r *Runtime) connFor(sessionID string) *jsonrpc2.Conn {
+	r.mu.Lock()
+	s, ok := r.sessions[sessionID]
+	r.mu.Unlock()
+	if ok && s.conn != nil {
+		return s.conn
+	}
+	return r.latestConn()
+}

@@ -1,0 +1,162 @@
+// Package wirelog records the JSON-RPC frames that cross between an SDK and
+// a runtime, in both directions, with the time each was seen. Steps assert on
+// it; a failing scenario prints it.
+package wirelog
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Direction says who sent a frame.
+type Direction string
+
+const (
+	SDKToRuntime Direction = "sdk->runtime"
+	RuntimeToSDK Direction = "runtime->sdk"
+)
+
+// Frame is one entry of the log: a frame's raw JSON body, or, when Err is
+// set, a frame that could not be read (Raw is then empty).
+type Frame struct {
+	Seq  int
+	Time time.Time
+	Dir  Direction
+	Raw  json.RawMessage
+	Err  string
+}
+
+// Message is a frame decoded as JSON-RPC 2.0. ID is kept raw so that 7 and
+// "7" stay distinct, as they are on the wire.
+type Message struct {
+	ID     json.RawMessage `json:"id,omitempty"`
+	Method string          `json:"method,omitempty"`
+	Params json.RawMessage `json:"params,omitempty"`
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  *ErrorObject    `json:"error,omitempty"`
+}
+
+// ErrorObject is a JSON-RPC error response's "error" member.
+type ErrorObject struct {
+	Code    int             `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// IsRequest reports whether m is a request (it has a method and an id).
+func (m Message) IsRequest() bool { return m.Method != "" && len(m.ID) > 0 }
+
+// IsResponse reports whether m is a response (an id and no method).
+func (m Message) IsResponse() bool { return m.Method == "" && len(m.ID) > 0 }
+
+// Decode parses the frame as a JSON-RPC message.
+func (f Frame) Decode() (Message, error) {
+	var m Message
+	if f.Err != "" {
+		return m, fmt.Errorf("frame #%d could not be read: %s", f.Seq, f.Err)
+	}
+	err := json.Unmarshal(f.Raw, &m)
+	return m, err
+}
+
+// Log is a concurrency-safe, append-only list of frames.
+type Log struct {
+	mu     sync.Mutex
+	frames []Frame
+	now    func() time.Time
+}
+
+// New returns an empty log.
+func New() *Log { return &Log{now: time.Now} }
+
+// Add records a frame body. The bytes are copied.
+func (l *Log) Add(dir Direction, body []byte) {
+	l.append(Frame{Dir: dir, Raw: append(json.RawMessage(nil), body...)})
+}
+
+// AddError records a frame that could not be read.
+func (l *Log) AddError(dir Direction, err error) {
+	l.append(Frame{Dir: dir, Err: err.Error()})
+}
+
+func (l *Log) append(f Frame) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f.Seq = len(l.frames) + 1
+	f.Time = l.now()
+	l.frames = append(l.frames, f)
+}
+
+// Frames returns a copy of every frame so far.
+func (l *Log) Frames() []Frame {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Frame(nil), l.frames...)
+}
+
+// Errors returns the frames that could not be read.
+func (l *Log) Errors() []Frame {
+	var bad []Frame
+	for _, f := range l.Frames() {
+		if f.Err != "" {
+			bad = append(bad, f)
+		}
+	}
+	return bad
+}
+
+// Requests returns the requests of the given method sent in direction dir.
+func (l *Log) Requests(dir Direction, method string) []Message {
+	var out []Message
+	for _, f := range l.Frames() {
+		if f.Dir != dir {
+			continue
+		}
+		if m, err := f.Decode(); err == nil && m.IsRequest() && m.Method == method {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ResponseTo returns the response, sent in direction dir, whose id equals id.
+func (l *Log) ResponseTo(dir Direction, id json.RawMessage) (Message, bool) {
+	for _, f := range l.Frames() {
+		if f.Dir != dir {
+			continue
+		}
+		if m, err := f.Decode(); err == nil && m.IsResponse() && string(m.ID) == string(id) {
+			return m, true
+		}
+	}
+	return Message{}, false
+}
+
+// maxDumpFrame bounds how much of one frame String prints: session events
+// can be large and the interesting part is nearly always at the start.
+const maxDumpFrame = 600
+
+// String renders the log for a human: one line per frame, times relative to
+// the first frame.
+func (l *Log) String() string {
+	frames := l.Frames()
+	if len(frames) == 0 {
+		return "(no frames)\n"
+	}
+	var b strings.Builder
+	start := frames[0].Time
+	for _, f := range frames {
+		body := string(f.Raw)
+		if f.Err != "" {
+			body = "UNREADABLE FRAME: " + f.Err
+		}
+		if len(body) > maxDumpFrame {
+			body = body[:maxDumpFrame] + fmt.Sprintf("... (%d bytes)", len(f.Raw))
+		}
+		fmt.Fprintf(&b, "#%-3d +%7.1fms %-12s %s\n", f.Seq, float64(f.Time.Sub(start).Microseconds())/1000, f.Dir, body)
+	}
+	return b.String()
+}
