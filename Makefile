@@ -1,0 +1,41 @@
+# The bearer-token callback conformance suite. `make help` lists the targets.
+#
+#   make conformance SDK=node                 the main job, for one SDK
+#   make conformance SDK=go SDK_VERSION=v1.0.13
+#   make conformance SDK=node SDK_SOURCE=../copilot-sdk/nodejs
+#   make conformance SDK=node TAGS=@BT-4      only the scenarios of one rule
+#   make test                                 every test of the suite (what CI runs)
+
+SDK         ?= node
+SDK_VERSION ?=
+SDK_SOURCE  ?=
+TAGS        ?=
+GO          ?= go
+
+export SDK SDK_VERSION SDK_SOURCE TAGS
+
+.PHONY: help setup conformance test unit vet clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup: ## download the suite's Go modules and check the toolchains (drivers install their SDKs on first use)
+	$(GO) mod download
+	@command -v node >/dev/null || echo "warning: node not found: the node driver cannot run"
+	@command -v npm  >/dev/null || echo "warning: npm not found: the node driver cannot be installed"
+
+conformance: setup ## run the features against $(SDK) (node, go, or a comma-separated list); reports in results/
+	$(GO) test -count=1 -timeout 60m -v -run '^TestConformance$$' ./steps
+
+unit: ## the suite's own unit tests (no SDK needed)
+	$(GO) test -count=1 -timeout 10m ./internal/...
+
+vet: ## go vet and gofmt
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l internal steps)" || { gofmt -l internal steps; echo "gofmt needed"; exit 1; }
+
+test: setup vet ## every test: unit tests, the features for node and go, and the mutant SDKs each rule must catch
+	SDK=node,go $(GO) test -count=1 -timeout 80m ./...
+
+clean: ## remove reports and prepared drivers
+	rm -rf results .cache drivers/node/node_modules

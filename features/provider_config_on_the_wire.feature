@@ -1,0 +1,91 @@
+@BT-1 @BT-2 @BT-3
+Feature: What the SDK sends in place of the bearer-token callback
+  The callback lives only in the SDK. When a session is created, the SDK
+  sends each provider with a flag, "hasBearerTokenProvider": true, where the
+  callback was, and nothing from which the runtime could mint, scope or
+  cache a token itself. Everything else about the provider is sent as given.
+
+  Background:
+    Given a fake Copilot runtime and a model endpoint
+    And the SDK under test is connected to the runtime
+
+  @BT-1
+  Scenario: The singular provider with a callback carries the flag
+    When session "A" is created with a singular provider whose callback returns "tok-{n}"
+    Then in the session.create request for session "A", the singular provider has "hasBearerTokenProvider": true
+
+  @BT-1 @BT-2
+  Scenario: Named providers carry the flag exactly where they have a callback
+    When session "A" is created with model "red/default" and these providers:
+      | name  | callback returns | apiKey     |
+      | red   | red-{n}          |            |
+      | green | green-{n}        |            |
+      | blue  |                  | static-key |
+    Then in the session.create request for session "A", provider "red" has "hasBearerTokenProvider": true
+    And in the session.create request for session "A", provider "green" has "hasBearerTokenProvider": true
+    And in the session.create request for session "A", provider "blue" does not have "hasBearerTokenProvider": true
+
+  @BT-2
+  Scenario: A singular provider without a callback is not flagged
+    When session "A" is created with a singular provider with the API key "static-key" and no callback
+    Then in the session.create request for session "A", the singular provider does not have "hasBearerTokenProvider": true
+    And in the session.create request for session "A", the singular provider has "apiKey": "static-key"
+
+  @BT-2
+  Scenario: The callback itself never reaches the wire, singular provider
+    When session "A" is created with a singular provider whose callback returns "tok-{n}"
+    Then in the session.create request for session "A", no provider has a key naming the callback
+
+  @BT-2
+  Scenario: The callback itself never reaches the wire, named providers
+    When session "A" is created with model "red/default" and these providers:
+      | name  | callback returns | apiKey     |
+      | red   | red-{n}          |            |
+      | blue  |                  | static-key |
+    Then in the session.create request for session "A", no provider has a key naming the callback
+
+  @BT-2
+  Scenario: Other fields of a provider with a callback pass through unchanged
+    When session "A" is created with this singular provider:
+      | type             | openai                                      |
+      | wireApi          | completions                                 |
+      | baseUrl          | <model endpoint>/tenant-7/v1                |
+      | headers          | {"X-Tenant": "contoso", "X-Trace": "on"}    |
+      | callback returns | tok-{n}                                     |
+    Then in the session.create request for session "A", the singular provider has these fields:
+      | type    | "openai"                                 |
+      | wireApi | "completions"                            |
+      | baseUrl | "<model endpoint>/tenant-7/v1"           |
+      | headers | {"X-Tenant": "contoso", "X-Trace": "on"} |
+
+  @BT-2
+  Scenario: Other fields of named providers pass through unchanged
+    When session "A" is created with model "red/default" and these providers:
+      | name | callback returns | apiKey     | wireApi     |
+      | red  | red-{n}          |            | completions |
+      | blue |                  | static-key | responses   |
+    Then in the session.create request for session "A", provider "red" has these fields:
+      | name    | "red"                         |
+      | wireApi | "completions"                 |
+      | baseUrl | "<model endpoint>/red/v1"     |
+    And in the session.create request for session "A", provider "blue" has these fields:
+      | name    | "blue"                        |
+      | apiKey  | "static-key"                  |
+      | wireApi | "responses"                   |
+      | baseUrl | "<model endpoint>/blue/v1"    |
+
+  @BT-3
+  Scenario: The scope the callback closes over never crosses the wire
+    When session "A" is created with a singular provider whose callback returns "tok-{n}" for the scope "https://cognitiveservices.azure.com/.default"
+    And the SDK sends "What is 5+5?" in session "A"
+    Then the text "cognitiveservices.azure.com" appears in no frame on the wire
+    And in the session.create request for session "A", no provider has a key for a scope, an audience or an expiry
+
+  @BT-3
+  Scenario: No token is sent when the session is created
+    When session "A" is created with model "red/default" and these providers:
+      | name  | callback returns | apiKey     |
+      | red   | red-{n}          |            |
+      | green | green-{n}        |            |
+    Then the session.create request for session "A" contains none of the tokens its callbacks return
+    And no callback has been invoked

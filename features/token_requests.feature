@@ -1,0 +1,92 @@
+@BT-4 @BT-5 @BT-6
+Feature: How the SDK answers the runtime's token requests
+  Before each model request the runtime asks the SDK for a token with
+  providerToken.getToken {sessionId, providerName}. The SDK calls the
+  matching callback, once per request, and answers {"token": <what the
+  callback returned>}, unchanged. The singular provider is named "default".
+
+  Background:
+    Given a fake Copilot runtime and a model endpoint
+    And the SDK under test is connected to the runtime
+
+  @BT-4
+  Scenario: The singular provider is asked for as "default" in a turn
+    When session "A" is created with a singular provider whose callback returns "tok-{n}"
+    And the SDK sends "What is 5+5?" in session "A"
+    Then the reply is "ten"
+    And the runtime sent 1 token request for session "A", each for provider "default"
+    And the SDK answered the token requests, in order, with the tokens "tok-1"
+    And every invocation of the callback "A/singular" received the providerName "default"
+
+  @BT-4 @fake-only
+  Scenario: A direct request for "default" reaches the singular provider's callback
+    When session "A" is created with a singular provider whose callback returns "tok-{n}"
+    And the runtime asks session "A" for a token for provider "default" 2 times in a row
+    Then the SDK answered the token requests, in order, with the tokens "tok-1", "tok-2"
+    And the callback "A/singular" was invoked 2 times
+    And every invocation of the callback "A/singular" received the providerName "default"
+
+  @BT-5 @fake-only
+  Scenario: A request for one named provider invokes that provider's callback only
+    When session "A" is created with model "red/default" and these providers:
+      | name  | callback returns | apiKey     |
+      | red   | red-{n}          |            |
+      | green | green-{n}        |            |
+      | blue  |                  | static-key |
+    And the runtime asks session "A" for a token for provider "green" 2 times in a row
+    And the runtime asks session "A" for a token for provider "red" 1 time in a row
+    Then the SDK answered the token requests, in order, with the tokens "green-1", "green-2", "red-1"
+    And the callback "A/green" was invoked 2 times
+    And the callback "A/red" was invoked 1 time
+    And every invocation of the callback "A/green" received the providerName "green"
+    And every invocation of the callback "A/red" received the providerName "red"
+
+  @BT-5
+  Scenario: A turn on a named provider invokes that provider's callback only
+    When session "A" is created with model "green/default" and these providers:
+      | name  | callback returns | apiKey     |
+      | red   | red-{n}          |            |
+      | green | green-{n}        |            |
+      | blue  |                  | static-key |
+    And the SDK sends "What is 5+5?" in session "A"
+    Then the reply is "ten"
+    And the runtime sent 1 token request for session "A", each for provider "green"
+    And the SDK answered the token requests, in order, with the tokens "green-1"
+    And the callback "A/green" was invoked 1 time
+    And the callback "A/red" was not invoked
+
+  @BT-5
+  Scenario: A turn on a provider without a callback asks for no token
+    When session "A" is created with model "blue/default" and these providers:
+      | name  | callback returns | apiKey     |
+      | red   | red-{n}          |            |
+      | blue  |                  | static-key |
+    And the SDK sends "What is 5+5?" in session "A"
+    Then the reply is "ten"
+    And the runtime sent 0 token requests for session "A", each for provider "blue"
+    And no callback has been invoked
+    And the model endpoint received these requests, in order:
+      | path                      | authorization     |
+      | /blue/v1/chat/completions | Bearer static-key |
+
+  @BT-6 @fake-only
+  Scenario: Each token request invokes the callback once, with no caching
+    When session "A" is created with a singular provider whose callback returns "tok-{n}"
+    And the runtime asks session "A" for a token for provider "default" 5 times in a row
+    Then the callback "A/singular" was invoked 5 times
+    And the SDK answered the token requests, in order, with the tokens "tok-1", "tok-2", "tok-3", "tok-4", "tok-5"
+    And each token answer is exactly {"token": <the string its callback invocation returned>}
+
+  @BT-6 @fake-only
+  Scenario: The same token returned twice is still fetched twice
+    When session "A" is created with a singular provider whose callback returns "same-token"
+    And the runtime asks session "A" for a token for provider "default" 3 times in a row
+    Then the callback "A/singular" was invoked 3 times
+    And the SDK answered the token requests, in order, with the tokens "same-token", "same-token", "same-token"
+
+  @BT-6 @fake-only
+  Scenario: The token is answered as returned, with no prefix added and nothing trimmed
+    When session "A" is created with a singular provider whose callback returns "  spaced tok-{n} "
+    And the runtime asks session "A" for a token for provider "default" 2 times in a row
+    Then the SDK answered the token requests, in order, with the tokens "  spaced tok-1 ", "  spaced tok-2 "
+    And each token answer is exactly {"token": <the string its callback invocation returned>}

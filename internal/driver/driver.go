@@ -1,0 +1,235 @@
+package driver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"conformance/internal/procgroup"
+)
+
+// Command says how to start a driver.
+type Command struct {
+	Path string
+	Args []string
+	Dir  string
+	Env  []string // added to the suite's environment
+}
+
+func (c Command) String() string { return strings.Join(append([]string{c.Path}, c.Args...), " ") }
+
+// DefaultTimeout bounds a command whose caller set no deadline.
+const DefaultTimeout = 30 * time.Second
+
+// maxLine bounds one answer line; an invocations list of a long scenario is
+// the largest answer and stays far below this.
+const maxLine = 16 << 20
+
+// Driver is a running driver process.
+type Driver struct {
+	cmd     Command
+	proc    *exec.Cmd
+	stdin   io.WriteCloser
+	lines   chan []byte   // answer lines from stdout
+	readErr error         // why stdout ended, set before lines is closed
+	exited  chan struct{} // closed when the process has exited
+	exitErr error         // its exit status, set before exited is closed
+	stderr  *tailBuffer
+
+	mu     sync.Mutex // one command at a time (PROTOCOL.md)
+	nextID int
+	broken error // set once the driver broke the protocol; later calls fail fast
+}
+
+// Start runs the driver as a child process in its own process group.
+func Start(c Command) (*Driver, error) {
+	proc := exec.Command(c.Path, c.Args...)
+	proc.Dir = c.Dir
+	proc.Env = append(os.Environ(), c.Env...)
+	d := &Driver{cmd: c, proc: proc, lines: make(chan []byte, 1), exited: make(chan struct{}), stderr: newTailBuffer(64 << 10)}
+	proc.Stderr = d.stderr
+	var err error
+	if d.stdin, err = proc.StdinPipe(); err != nil {
+		return nil, err
+	}
+	stdout, err := proc.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := procgroup.Start(proc); err != nil {
+		return nil, fmt.Errorf("starting driver %s: %w", c, err)
+	}
+	go d.readLines(stdout)
+	go func() {
+		d.exitErr = proc.Wait()
+		close(d.exited)
+	}()
+	return d, nil
+}
+
+func (d *Driver) readLines(stdout io.Reader) {
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64<<10), maxLine)
+	for sc.Scan() {
+		d.lines <- append([]byte(nil), sc.Bytes()...)
+	}
+	d.readErr = sc.Err()
+	close(d.lines)
+}
+
+// Call sends one command and decodes its result into result (which may be
+// nil). It fails with *Error when the driver answers ok: false, and with a
+// descriptive error, including the driver's stderr, when the driver dies,
+// hangs past the deadline, or prints something that is not an answer.
+func (d *Driver) Call(ctx context.Context, cmd string, fields any, result any) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.broken != nil {
+		return d.broken
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
+		defer cancel()
+	}
+	deadline, _ := ctx.Deadline()
+	budget := time.Until(deadline).Round(time.Millisecond)
+	d.nextID++
+	id := d.nextID
+	line, err := commandLine(id, cmd, fields)
+	if err != nil {
+		return err
+	}
+	if _, err := d.stdin.Write(line); err != nil {
+		return d.fail(fmt.Errorf("driver did not take command %s: %v", cmd, err))
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return d.fail(fmt.Errorf("driver did not answer %s (id %d) within %s", cmd, id, budget))
+		case raw, ok := <-d.lines:
+			if !ok {
+				return d.fail(d.diedError(cmd))
+			}
+			var a answer
+			if err := json.Unmarshal(raw, &a); err != nil || a.ID == nil || a.OK == nil {
+				return d.fail(fmt.Errorf("driver printed a line that is not a protocol answer while %s was pending: %q", cmd, truncate(raw, 300)))
+			}
+			if *a.ID != id {
+				return d.fail(fmt.Errorf("driver answered id %d while command %s had id %d", *a.ID, cmd, id))
+			}
+			if !*a.OK {
+				if a.Error == nil {
+					return d.fail(fmt.Errorf("driver answered %s with ok: false and no error object", cmd))
+				}
+				a.Error.Command = cmd
+				return a.Error
+			}
+			if result == nil {
+				return nil
+			}
+			if err := json.Unmarshal(a.Result, result); err != nil {
+				return fmt.Errorf("driver's result for %s does not fit the protocol: %v: %s", cmd, err, truncate(a.Result, 300))
+			}
+			return nil
+		}
+	}
+}
+
+func commandLine(id int, cmd string, fields any) ([]byte, error) {
+	m := map[string]any{}
+	if fields != nil {
+		b, err := json.Marshal(fields)
+		if err != nil {
+			return nil, fmt.Errorf("encoding %s: %w", cmd, err)
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("command %s fields must be a JSON object: %w", cmd, err)
+		}
+	}
+	m["id"], m["cmd"] = id, cmd
+	b, err := json.Marshal(m)
+	return append(b, '\n'), err
+}
+
+func (d *Driver) diedError(cmd string) error {
+	select {
+	case <-d.exited:
+		return fmt.Errorf("driver exited (%v) instead of answering %s", d.exitErr, cmd)
+	case <-time.After(2 * time.Second):
+		if d.readErr != nil {
+			return fmt.Errorf("reading driver's stdout while %s was pending: %v", cmd, d.readErr)
+		}
+		return fmt.Errorf("driver closed its stdout instead of answering %s", cmd)
+	}
+}
+
+// fail marks the driver broken: after a protocol violation its stdout can
+// no longer be trusted to line up with commands.
+func (d *Driver) fail(err error) error {
+	d.broken = fmt.Errorf("%w\n--- driver %s, stderr (last lines) ---\n%s", err, d.cmd, d.Stderr())
+	return d.broken
+}
+
+// Stderr is the tail of what the driver wrote to stderr.
+func (d *Driver) Stderr() string {
+	s := d.stderr.String()
+	if s == "" {
+		return "(empty)\n"
+	}
+	return s
+}
+
+// Close asks the driver to stop, then ends its process group whether or not
+// it listened. It is safe to call more than once.
+func (d *Driver) Close() {
+	d.mu.Lock()
+	if d.broken == nil {
+		_ = d.stdin.Close() // EOF on stdin: PROTOCOL.md says exit
+	}
+	d.broken = errors.New("driver was closed")
+	d.mu.Unlock()
+	procgroup.Stop(d.proc, d.exited, 2*time.Second)
+	<-d.exited
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf bytes.Buffer
+}
+
+func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf.Write(p)
+	if over := t.buf.Len() - t.max; over > 0 {
+		t.buf.Next(over)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.buf.String()
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "..."
+}

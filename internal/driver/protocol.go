@@ -1,0 +1,139 @@
+// Package driver talks to an SDK's driver program over the JSON-lines
+// protocol of drivers/PROTOCOL.md, and runs it as a local child process.
+package driver
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Hello is the driver's self-description.
+type Hello struct {
+	SDK           string   `json:"sdk"`
+	SDKVersion    string   `json:"sdkVersion"`
+	Language      string   `json:"language"`
+	Generation    int      `json:"generation"`
+	CallbackField string   `json:"callbackField"`
+	Capabilities  []string `json:"capabilities"`
+}
+
+// Has reports whether the driver declared a capability.
+func (h Hello) Has(capability string) bool {
+	for _, c := range h.Capabilities {
+		if c == capability {
+			return true
+		}
+	}
+	return false
+}
+
+// Provider is a provider object of createSession / resumeSession.
+type Provider struct {
+	Name        string            `json:"name,omitempty"`
+	Type        string            `json:"type,omitempty"`
+	WireAPI     string            `json:"wireApi,omitempty"`
+	BaseURL     string            `json:"baseUrl,omitempty"`
+	APIKey      string            `json:"apiKey,omitempty"`
+	BearerToken string            `json:"bearerToken,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	Callback    *Callback         `json:"callback,omitempty"`
+}
+
+// Callback is a callback behaviour (PROTOCOL.md, "Callback behaviour").
+type Callback struct {
+	Responses []Response `json:"responses"`
+	Scope     string     `json:"scope,omitempty"`
+	Style     string     `json:"style,omitempty"`
+}
+
+// Response is what one invocation of a callback does.
+type Response struct {
+	Token   *string `json:"token,omitempty"`
+	Error   *string `json:"error,omitempty"`
+	DelayMs int     `json:"delayMs,omitempty"`
+}
+
+// Tokens is a callback that returns the given tokens in turn ("{n}" is the
+// invocation number), the last one again once they are used up.
+func Tokens(tokens ...string) *Callback {
+	c := &Callback{}
+	for _, t := range tokens {
+		c.Responses = append(c.Responses, Response{Token: &t})
+	}
+	return c
+}
+
+// ModelSpec is an entry of createSession's "models".
+type ModelSpec struct {
+	ID        string `json:"id"`
+	Provider  string `json:"provider"`
+	WireModel string `json:"wireModel"`
+}
+
+// SessionSpec is the body of createSession and resumeSession.
+type SessionSpec struct {
+	Ref       string      `json:"ref"`
+	SessionID string      `json:"sessionId,omitempty"` // resumeSession only
+	Model     string      `json:"model"`
+	Provider  *Provider   `json:"provider,omitempty"`
+	Providers []Provider  `json:"providers,omitempty"`
+	Models    []ModelSpec `json:"models,omitempty"`
+}
+
+// Invocation is one callback call as the driver recorded it.
+type Invocation struct {
+	Callback  string          `json:"callback"`
+	Args      json.RawMessage `json:"args"`
+	Token     *string         `json:"token,omitempty"`
+	Error     *string         `json:"error,omitempty"`
+	StartedAt time.Time       `json:"startedAt"`
+	EndedAt   time.Time       `json:"endedAt"`
+}
+
+// Arg returns one argument the callback received, and whether it was there.
+func (i Invocation) Arg(name string) (any, bool) {
+	var args map[string]any
+	if json.Unmarshal(i.Args, &args) != nil {
+		return nil, false
+	}
+	v, ok := args[name]
+	return v, ok
+}
+
+// String renders the invocation for a failure message.
+func (i Invocation) String() string {
+	out := fmt.Sprintf("%s(%s)", i.Callback, i.Args)
+	if i.Token != nil {
+		return out + fmt.Sprintf(" -> %q", *i.Token)
+	}
+	if i.Error != nil {
+		return out + fmt.Sprintf(" -> error %q", *i.Error)
+	}
+	return out + " -> nothing"
+}
+
+// Error is an answer with ok: false.
+type Error struct {
+	Command string
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("driver answered %s with a %s error: %s", e.Command, e.Kind, e.Message)
+}
+
+// Error kinds (PROTOCOL.md).
+const (
+	KindProtocol    = "protocol"
+	KindUnsupported = "unsupported"
+	KindSDK         = "sdk"
+)
+
+type answer struct {
+	ID     *int            `json:"id"`
+	OK     *bool           `json:"ok"`
+	Result json.RawMessage `json:"result"`
+	Error  *Error          `json:"error"`
+}

@@ -1,0 +1,57 @@
+package sdk
+
+import (
+	"context"
+	"path/filepath"
+
+	"conformance/internal/driver"
+)
+
+const goSDKModule = "github.com/github/copilot-sdk/go"
+
+func init() {
+	register(SDK{
+		Name:      "go",
+		Toolchain: []string{"go"},
+		Hint:      "the go driver needs a Go toolchain >= 1.24",
+		prepare:   prepareGo,
+	})
+}
+
+var goDriverFiles = []string{"go.mod", "go.sum", "main.go"}
+
+func prepareGo(ctx context.Context, o Options) (driver.Command, error) {
+	src := o.driverDir("go")
+	dir, env := src, []string{"GOWORK=off"}
+	out := o.cacheDir("go", "driver")
+	switch {
+	case o.Version != "":
+		dir = o.cacheDir("go@" + o.Version)
+		out = filepath.Join(dir, "driver")
+		if err := copyFiles(src, dir, goDriverFiles...); err != nil {
+			return driver.Command{}, err
+		}
+		if err := run(ctx, o, dir, env, "go", "get", goSDKModule+"@"+o.Version); err != nil {
+			return driver.Command{}, err
+		}
+	case o.Source != "":
+		// A workspace that uses both the driver and the checkout makes the
+		// checkout stand in for the required module, without touching the
+		// driver's go.mod.
+		work := o.cacheDir("go-source")
+		out = filepath.Join(work, "driver")
+		if err := copyFiles(src, work); err != nil { // creates the folder
+			return driver.Command{}, err
+		}
+		workFile := filepath.Join(work, "go.work")
+		env = []string{"GOWORK=" + workFile}
+		_ = removeIfExists(workFile)
+		if err := run(ctx, o, work, []string{"GOWORK=off"}, "go", "work", "init", src, o.Source); err != nil {
+			return driver.Command{}, err
+		}
+	}
+	if err := run(ctx, o, dir, env, "go", "build", "-o", out, "."); err != nil {
+		return driver.Command{}, err
+	}
+	return driver.Command{Path: out}, nil
+}

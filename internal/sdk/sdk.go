@@ -1,0 +1,164 @@
+// Package sdk knows, for each SDK the suite covers, how to turn its driver
+// into a runnable command: which toolchain it needs, how to install the
+// pinned SDK package, another published version (SDK_VERSION), or a local
+// SDK checkout (SDK_SOURCE).
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"conformance/internal/driver"
+)
+
+// Options says which build of an SDK's driver to prepare.
+type Options struct {
+	// Root is the suite's checkout (where drivers/ is).
+	Root string
+	// Version, when set, is a published SDK version to use instead of the
+	// driver's pinned one.
+	Version string
+	// Source, when set, is a local SDK checkout, build or package to use
+	// instead of the registry's.
+	Source string
+	// Log receives the output of installs and builds.
+	Log io.Writer
+}
+
+func (o Options) driverDir(name string) string { return filepath.Join(o.Root, "drivers", name) }
+
+// cacheDir is where prepared drivers live: inside the checkout, ignored by
+// git, so that CI caches stay with the checkout and nothing is written
+// elsewhere.
+func (o Options) cacheDir(parts ...string) string {
+	return filepath.Join(append([]string{o.Root, ".cache", "drivers"}, parts...)...)
+}
+
+// SDK is one SDK the suite can run.
+type SDK struct {
+	Name string
+	// Toolchain is what must be on PATH, with a hint for the error.
+	Toolchain []string
+	Hint      string
+	prepare   func(ctx context.Context, o Options) (driver.Command, error)
+}
+
+var registry = map[string]SDK{}
+
+func register(s SDK) { registry[s.Name] = s }
+
+// Names lists the SDKs the suite has drivers for, sorted.
+func Names() []string {
+	var names []string
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Lookup finds an SDK by name.
+func Lookup(name string) (SDK, error) {
+	s, ok := registry[name]
+	if !ok {
+		return SDK{}, fmt.Errorf("unknown SDK %q: known SDKs are %s", name, strings.Join(Names(), ", "))
+	}
+	return s, nil
+}
+
+// MissingToolchainError says which program an SDK's driver needs.
+type MissingToolchainError struct {
+	SDK, Program, Hint string
+}
+
+func (e *MissingToolchainError) Error() string {
+	return fmt.Sprintf("%s: %s not found on PATH (%s)", e.SDK, e.Program, e.Hint)
+}
+
+// CheckToolchain reports the first missing program of the SDK's toolchain.
+func (s SDK) CheckToolchain() error {
+	for _, p := range s.Toolchain {
+		if _, err := exec.LookPath(p); err != nil {
+			return &MissingToolchainError{SDK: s.Name, Program: p, Hint: s.Hint}
+		}
+	}
+	return nil
+}
+
+// Prepare installs or builds what the driver needs and returns how to start
+// it.
+func (s SDK) Prepare(ctx context.Context, o Options) (driver.Command, error) {
+	if err := s.CheckToolchain(); err != nil {
+		return driver.Command{}, err
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Source != "" {
+		abs, err := filepath.Abs(o.Source)
+		if err != nil {
+			return driver.Command{}, err
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return driver.Command{}, fmt.Errorf("%s: SDK_SOURCE %s: %w", s.Name, o.Source, err)
+		}
+		o.Source = abs
+		if o.Version != "" {
+			return driver.Command{}, fmt.Errorf("%s: set SDK_SOURCE or SDK_VERSION, not both", s.Name)
+		}
+	}
+	cmd, err := s.prepare(ctx, o)
+	if err != nil {
+		return driver.Command{}, fmt.Errorf("%s: preparing the driver: %w", s.Name, err)
+	}
+	return cmd, nil
+}
+
+// run runs a build or install step, its output going to o.Log.
+func run(ctx context.Context, o Options, dir string, env []string, name string, args ...string) error {
+	fmt.Fprintf(o.Log, "[%s] %s %s\n", filepath.Base(dir), name, strings.Join(args, " "))
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var tail strings.Builder
+	cmd.Stdout = io.MultiWriter(o.Log, &tail)
+	cmd.Stderr = io.MultiWriter(o.Log, &tail)
+	if err := cmd.Run(); err != nil {
+		out := tail.String()
+		if len(out) > 2000 {
+			out = "..." + out[len(out)-2000:]
+		}
+		return fmt.Errorf("%s %s (in %s): %w\n%s", name, strings.Join(args, " "), dir, err, out)
+	}
+	return nil
+}
+
+// copyFiles copies the named files from src to dst, creating dst.
+func copyFiles(src, dst string, names ...string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(src, n))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, n), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func removeIfExists(path string) error {
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cucumber/godog"
+)
+
+func (sc *scenario) registerModelSteps(ctx *godog.ScenarioContext) {
+	ctx.Step(`^the SDK sends "([^"]*)" in session "([^"]+)"$`, sc.send)
+	ctx.Step(`^the reply is "([^"]*)"$`, sc.replyIs)
+	ctx.Step(`^the model endpoint received these requests, in order:$`, sc.modelRequests)
+}
+
+// send runs one turn. A turn that fails fails the step: the scenario
+// cannot go on to check a turn that did not happen.
+func (sc *scenario) send(ctx context.Context, prompt, ref string) error {
+	if _, err := sc.sessionID(ref); err != nil {
+		return err
+	}
+	reply, err := sc.driver.Send(ctx, ref, prompt, turnTimeout)
+	if err != nil {
+		return fmt.Errorf("sending %q in session %q: %w", prompt, ref, err)
+	}
+	sc.lastReply = reply
+	return nil
+}
+
+func (sc *scenario) replyIs(want string) error {
+	if sc.lastReply != want {
+		return fmt.Errorf("the last reply was %q, want %q", sc.lastReply, want)
+	}
+	return nil
+}
+
+// modelRequests compares every request the model endpoint saw with a table
+// of | path | authorization |.
+func (sc *scenario) modelRequests(table *godog.Table) error {
+	if len(table.Rows) < 1 || len(table.Rows[0].Cells) != 2 {
+		return fmt.Errorf("the table is | path | authorization | with a header row")
+	}
+	want := table.Rows[1:]
+	got := sc.model.Requests()
+	if len(got) != len(want) {
+		return fmt.Errorf("the model endpoint received %d request(s), want %d:\n%s", len(got), len(want), sc.model)
+	}
+	for i, row := range want {
+		path, auth := sc.expand(row.Cells[0].Value), row.Cells[1].Value
+		if got[i].Path != path || got[i].Authorization != auth {
+			return fmt.Errorf("model request %d was %s with Authorization %q, want %s with %q",
+				i+1, got[i].Path, got[i].Authorization, path, auth)
+		}
+	}
+	return nil
+}

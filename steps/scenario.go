@@ -1,0 +1,161 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"conformance/internal/driver"
+	"conformance/internal/expectations"
+	"conformance/internal/fakeruntime"
+	"conformance/internal/modelendpoint"
+)
+
+// Bounds on the waits of one scenario. Each is far above what a healthy
+// SDK needs (a turn takes milliseconds against the fake runtime) and low
+// enough that a hung SDK fails the scenario quickly with a message.
+const (
+	driverStartTimeout = 60 * time.Second // a cold Node start on a busy CI
+	commandTimeout     = 30 * time.Second
+	turnTimeout        = 20 * time.Second
+	tokenTimeout       = 15 * time.Second
+)
+
+// scenario is the state of one scenario: godog makes a new one for each
+// (see InitializeScenario), so scenarios share nothing.
+type scenario struct {
+	suite *suiteRun
+
+	runtime *fakeruntime.Runtime
+	model   *modelendpoint.Server
+	driver  *driver.Driver
+
+	sessions  map[string]string           // scenario's ref -> session id
+	callbacks map[string]*driver.Callback // "<ref>/<provider>" -> behaviour given
+	lastReply string
+
+	notApplicable string // why the scenario does not apply, if it does not
+}
+
+func newScenario(s *suiteRun) *scenario {
+	return &scenario{suite: s, sessions: map[string]string{}, callbacks: map[string]*driver.Callback{}}
+}
+
+// register wires the scenario's hooks and steps into godog.
+func (sc *scenario) register(ctx *godog.ScenarioContext) {
+	ctx.Before(sc.before)
+	ctx.StepContext().After(sc.afterStep)
+	ctx.After(sc.after)
+	sc.registerSessionSteps(ctx)
+	sc.registerWireSteps(ctx)
+	sc.registerTokenSteps(ctx)
+	sc.registerModelSteps(ctx)
+}
+
+func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+	if why := sc.suite.notApplicable(p); why != "" {
+		sc.notApplicable = why
+		return ctx, godog.ErrSkip
+	}
+	return ctx, nil
+}
+
+// afterStep attaches what a reader needs to understand a failed step: the
+// wire log, what the model endpoint saw, the callback invocations and the
+// driver's stderr.
+func (sc *scenario) afterStep(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+	if status != godog.StepFailed || err == nil {
+		return ctx, err
+	}
+	var unsupported *driver.Error
+	if errors.As(err, &unsupported) && unsupported.Kind == driver.KindUnsupported {
+		// The SDK has no API for what this scenario needs: it does not
+		// apply, and is reported so, never as passed.
+		sc.notApplicable = unsupported.Message
+		return ctx, godog.ErrSkip
+	}
+	return ctx, fmt.Errorf("%w\n%s", err, sc.diagnostics())
+}
+
+func (sc *scenario) diagnostics() string {
+	var b strings.Builder
+	if sc.runtime != nil {
+		fmt.Fprintf(&b, "\n--- wire log (fake runtime at %s) ---\n%s", sc.runtime.Addr(), sc.runtime.Log())
+		if p := sc.runtime.Problems(); len(p) > 0 {
+			fmt.Fprintf(&b, "--- runtime problems ---\n%s\n", strings.Join(p, "\n"))
+		}
+	}
+	if sc.model != nil {
+		fmt.Fprintf(&b, "--- model endpoint requests ---\n%s", sc.model)
+	}
+	if sc.driver != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if invs, err := sc.driver.Invocations(ctx); err == nil {
+			fmt.Fprintf(&b, "--- callback invocations ---\n")
+			for _, i := range invs {
+				fmt.Fprintf(&b, "%s\n", i)
+			}
+		}
+		fmt.Fprintf(&b, "--- driver stderr (last lines) ---\n%s", sc.driver.Stderr())
+	}
+	return b.String()
+}
+
+// after records the scenario's result and stops everything it started. An
+// SDK that sent unreadable frames fails the scenario even if every step
+// passed: the frames it did send are not the whole story.
+func (sc *scenario) after(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+	if err == nil && sc.runtime != nil {
+		if bad := sc.runtime.Log().Errors(); len(bad) > 0 {
+			err = fmt.Errorf("the SDK sent %d unreadable frame(s), first: %s\n%s", len(bad), bad[0].Err, sc.diagnostics())
+		}
+	}
+	sc.close()
+	result := expectations.Result{Feature: featureName(p), Scenario: p.Name, Tags: tagNames(p), Status: expectations.Passed}
+	switch {
+	case sc.notApplicable != "":
+		result.Status, result.Message = expectations.NotApplicable, sc.notApplicable
+	case err != nil && !errors.Is(err, godog.ErrSkip):
+		result.Status, result.Message = expectations.Failed, firstLine(err.Error())
+	}
+	sc.suite.record(result)
+	return ctx, err
+}
+
+func (sc *scenario) close() {
+	if sc.driver != nil {
+		sc.driver.Close()
+	}
+	if sc.runtime != nil {
+		_ = sc.runtime.Close()
+	}
+	if sc.model != nil {
+		sc.model.Close()
+	}
+}
+
+func tagNames(p *godog.Scenario) []string {
+	var tags []string
+	for _, t := range p.Tags {
+		tags = append(tags, t.Name)
+	}
+	return tags
+}
+
+func featureName(p *godog.Scenario) string {
+	name := p.Uri
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	return strings.TrimSuffix(name, ".feature")
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

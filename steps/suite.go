@@ -1,0 +1,201 @@
+// Package steps holds the godog step definitions of the conformance suite
+// and Run, which runs the features against one SDK and judges the results
+// against that SDK's expectations.
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"conformance/internal/driver"
+	"conformance/internal/expectations"
+	"conformance/internal/procgroup"
+	"conformance/internal/sdk"
+)
+
+// Config says what to run.
+type Config struct {
+	SDK     string // an SDK name, see sdk.Names
+	Version string // a published SDK version instead of the pinned one
+	Source  string // a local SDK checkout or package instead of the registry's
+	Root    string // the suite's checkout
+	// Tags is a godog tag expression that selects scenarios, e.g. "@BT-4".
+	Tags string
+	// ResultsDir is where the reports go; default Root/results/<label>.
+	ResultsDir string
+	// Output gets godog's progress and the summary; default os.Stdout.
+	Output io.Writer
+}
+
+// Label names the run's SDK build: "node", "node@1.0.4", "node+source".
+func (c Config) Label() string {
+	switch {
+	case c.Version != "":
+		return c.SDK + "@" + c.Version
+	case c.Source != "":
+		return c.SDK + "+source"
+	}
+	return c.SDK
+}
+
+// Report is what a run found.
+type Report struct {
+	Label      string
+	Hello      driver.Hello
+	Verdict    expectations.Verdict
+	ResultsDir string
+}
+
+// suiteRun is the state shared by the scenarios of one run: only what is
+// fixed for the run (how to start the driver, what it said it is) and the
+// results collected.
+type suiteRun struct {
+	driverCmd driver.Command
+	hello     driver.Hello
+
+	mu      sync.Mutex
+	results []expectations.Result
+}
+
+func (s *suiteRun) record(r expectations.Result) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.results = append(s.results, r)
+}
+
+// notApplicable says why a scenario does not apply to this SDK build, from
+// its tags: @gen2 needs the second contract generation (CONTRACT.md).
+func (s *suiteRun) notApplicable(p *godog.Scenario) string {
+	for _, t := range tagNames(p) {
+		if t == "@gen2" && s.hello.Generation < 2 {
+			return fmt.Sprintf("needs contract generation 2; %s %s is generation %d", s.hello.SDK, s.hello.SDKVersion, s.hello.Generation)
+		}
+	}
+	return ""
+}
+
+// Run prepares the SDK's driver, runs every feature against it with the
+// fake runtime, writes cucumber JSON, JUnit XML and a verdict, and returns
+// the report. The error is for a run that could not happen; a run that
+// happened and found unexpected results returns a report whose Verdict is
+// not OK.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.Output == nil {
+		cfg.Output = os.Stdout
+	}
+	s, err := sdk.Lookup(cfg.SDK)
+	if err != nil {
+		return nil, err
+	}
+	exp, err := expectations.Load(filepath.Join(cfg.Root, "expectations"), cfg.SDK)
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := s.Prepare(ctx, sdk.Options{Root: cfg.Root, Version: cfg.Version, Source: cfg.Source, Log: cfg.Output})
+	if err != nil {
+		return nil, err
+	}
+	defer procgroup.KillAll() // a safety net: each scenario stops its own driver
+	hello, err := helloOnce(ctx, cmd)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Label(), err)
+	}
+	fmt.Fprintf(cfg.Output, "\n%s: SDK %s %s, contract generation %d, callback field %s\n",
+		cfg.Label(), hello.SDK, hello.SDKVersion, hello.Generation, hello.CallbackField)
+
+	resultsDir := cfg.ResultsDir
+	if resultsDir == "" {
+		resultsDir = filepath.Join(cfg.Root, "results", cfg.Label())
+	}
+	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
+		return nil, err
+	}
+	run := &suiteRun{driverCmd: cmd, hello: hello}
+	suite := godog.TestSuite{
+		Name:                "bearer-token-" + cfg.Label(),
+		ScenarioInitializer: func(sctx *godog.ScenarioContext) { newScenario(run).register(sctx) },
+		Options: &godog.Options{
+			Format: strings.Join([]string{
+				"progress",
+				"cucumber:" + filepath.Join(resultsDir, "cucumber.json"),
+				"junit:" + filepath.Join(resultsDir, "junit.xml"),
+			}, ","),
+			Output:         cfg.Output,
+			Paths:          []string{filepath.Join(cfg.Root, "features")},
+			Tags:           cfg.Tags,
+			Strict:         true,
+			DefaultContext: ctx,
+		},
+	}
+	status := suite.Run()
+	if len(run.results) == 0 {
+		return nil, fmt.Errorf("%s: godog ran no scenario (status %d); check the tag filter %q", cfg.Label(), status, cfg.Tags)
+	}
+	report := &Report{Label: cfg.Label(), Hello: hello, Verdict: exp.Judge(hello.SDKVersion, run.results), ResultsDir: resultsDir}
+	if err := writeVerdict(report); err != nil {
+		return nil, err
+	}
+	printVerdict(cfg.Output, report)
+	return report, nil
+}
+
+// helloOnce starts the driver once before the scenarios, so that a driver
+// that cannot start fails the run with one clear message instead of every
+// scenario, and so the run knows the SDK version and generation.
+func helloOnce(ctx context.Context, cmd driver.Command) (driver.Hello, error) {
+	d, err := driver.Start(cmd)
+	if err != nil {
+		return driver.Hello{}, err
+	}
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(ctx, driverStartTimeout)
+	defer cancel()
+	h, err := d.Hello(ctx)
+	if err != nil {
+		return driver.Hello{}, fmt.Errorf("driver %s: hello: %w", cmd, err)
+	}
+	if h.SDK == "" || h.SDKVersion == "" || h.Generation == 0 {
+		return driver.Hello{}, fmt.Errorf("driver %s: hello is missing sdk, sdkVersion or generation: %+v", cmd, h)
+	}
+	return h, nil
+}
+
+func writeVerdict(r *Report) error {
+	b, err := json.MarshalIndent(map[string]any{
+		"label": r.Label, "sdk": r.Hello.SDK, "sdkVersion": r.Hello.SDKVersion,
+		"generation": r.Hello.Generation, "callbackField": r.Hello.CallbackField,
+		"runtime": "fake", "finishedAt": time.Now().UTC().Format(time.RFC3339),
+		"ok": r.Verdict.OK(), "verdict": r.Verdict,
+	}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(r.ResultsDir, "verdict.json"), b, 0o644)
+}
+
+func printVerdict(w io.Writer, r *Report) {
+	v := r.Verdict
+	fmt.Fprintf(w, "\n%s (%s %s, generation %d): %s\n", r.Label, r.Hello.SDK, r.Hello.SDKVersion, r.Hello.Generation, v.Summary())
+	for _, j := range v.UnexpectedFailures {
+		fmt.Fprintf(w, "  UNEXPECTED FAILURE  %s: %s\n", j.Scenario, j.Message)
+	}
+	for _, j := range v.UnexpectedPasses {
+		fmt.Fprintf(w, "  UNEXPECTED PASS     %s (listed as a known failure: %s); remove it from expectations/%s.yaml\n", j.Scenario, j.Reason, r.Hello.SDK)
+	}
+	for _, j := range v.ExpectedFailures {
+		fmt.Fprintf(w, "  expected failure    %s: %s\n", j.Scenario, j.Reason)
+	}
+	for _, j := range v.NotApplicable {
+		fmt.Fprintf(w, "  not applicable      %s: %s\n", j.Scenario, j.Message)
+	}
+	fmt.Fprintf(w, "  reports: %s/{cucumber.json,junit.xml,verdict.json}\n", r.ResultsDir)
+}
