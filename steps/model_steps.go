@@ -8,9 +8,9 @@ import (
 )
 
 func (sc *scenario) registerModelSteps(ctx *godog.ScenarioContext) {
-	ctx.Step(`^the SDK sends "([^"]*)" in session "([^"]+)"$`, sc.send)
-	ctx.Step(`^the reply is "([^"]*)"$`, sc.replyIs)
-	ctx.Step(`^the model endpoint received these requests, in order:$`, sc.modelRequests)
+	sc.step(ctx, `^the SDK sends "([^"]*)" in session "([^"]+)"$`, sc.send)
+	sc.step(ctx, `^the reply is "([^"]*)"$`, sc.replyIs)
+	sc.step(ctx, `^the model endpoint received these requests, in order:$`, sc.modelRequests)
 }
 
 // send runs one turn. A turn that fails fails the step: the scenario

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -48,7 +49,6 @@ func newScenario(s *suiteRun) *scenario {
 // register wires the scenario's hooks and steps into godog.
 func (sc *scenario) register(ctx *godog.ScenarioContext) {
 	ctx.Before(sc.before)
-	ctx.StepContext().After(sc.afterStep)
 	ctx.After(sc.after)
 	sc.registerSessionSteps(ctx)
 	sc.registerWireSteps(ctx)
@@ -64,21 +64,32 @@ func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Cont
 	return ctx, nil
 }
 
-// afterStep attaches what a reader needs to understand a failed step: the
-// wire log, what the model endpoint saw, the callback invocations and the
-// driver's stderr.
-func (sc *scenario) afterStep(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
-	if status != godog.StepFailed || err == nil {
-		return ctx, err
-	}
-	var unsupported *driver.Error
-	if errors.As(err, &unsupported) && unsupported.Kind == driver.KindUnsupported {
-		// The SDK has no API for what this scenario needs: it does not
-		// apply, and is reported so, never as passed.
-		sc.notApplicable = unsupported.Message
-		return ctx, godog.ErrSkip
-	}
-	return ctx, fmt.Errorf("%w\n%s", err, sc.diagnostics())
+// step registers a step definition whose errors carry what a reader needs
+// to understand the failure: the wire log, what the model endpoint saw, the
+// callback invocations and the driver's stderr. (godog's after-step hooks
+// can only add an error beside the step's, which would print it twice.)
+// A driver's "unsupported" answer means the SDK has no API for what the
+// scenario needs: the scenario is then not applicable, never passed.
+func (sc *scenario) step(ctx *godog.ScenarioContext, expr string, fn any) {
+	v := reflect.ValueOf(fn)
+	wrapped := reflect.MakeFunc(v.Type(), func(args []reflect.Value) []reflect.Value {
+		out := v.Call(args)
+		errOut := out[len(out)-1]
+		if errOut.IsNil() {
+			return out
+		}
+		err := errOut.Interface().(error)
+		var unsupported *driver.Error
+		if errors.As(err, &unsupported) && unsupported.Kind == driver.KindUnsupported {
+			sc.notApplicable = unsupported.Message
+			err = godog.ErrSkip
+		} else {
+			err = fmt.Errorf("%w\n%s", err, sc.diagnostics())
+		}
+		out[len(out)-1] = reflect.ValueOf(&err).Elem()
+		return out
+	})
+	ctx.Step(expr, wrapped.Interface())
 }
 
 func (sc *scenario) diagnostics() string {
@@ -96,10 +107,7 @@ func (sc *scenario) diagnostics() string {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if invs, err := sc.driver.Invocations(ctx); err == nil {
-			fmt.Fprintf(&b, "--- callback invocations ---\n")
-			for _, i := range invs {
-				fmt.Fprintf(&b, "%s\n", i)
-			}
+			fmt.Fprintf(&b, "--- callback invocations ---\n%s\n", strings.ReplaceAll(listInvocations(invs), "; ", "\n"))
 		}
 		fmt.Fprintf(&b, "--- driver stderr (last lines) ---\n%s", sc.driver.Stderr())
 	}
@@ -109,10 +117,14 @@ func (sc *scenario) diagnostics() string {
 // after records the scenario's result and stops everything it started. An
 // SDK that sent unreadable frames fails the scenario even if every step
 // passed: the frames it did send are not the whole story.
+//
+// It returns only an error of its own: godog already holds the step's.
 func (sc *scenario) after(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+	var hookErr error
 	if err == nil && sc.runtime != nil {
 		if bad := sc.runtime.Log().Errors(); len(bad) > 0 {
-			err = fmt.Errorf("the SDK sent %d unreadable frame(s), first: %s\n%s", len(bad), bad[0].Err, sc.diagnostics())
+			hookErr = fmt.Errorf("the SDK sent %d unreadable frame(s), first: %s\n%s", len(bad), bad[0].Err, sc.diagnostics())
+			err = hookErr
 		}
 	}
 	sc.close()
@@ -124,7 +136,7 @@ func (sc *scenario) after(ctx context.Context, p *godog.Scenario, err error) (co
 		result.Status, result.Message = expectations.Failed, firstLine(err.Error())
 	}
 	sc.suite.record(result)
-	return ctx, err
+	return ctx, hookErr
 }
 
 func (sc *scenario) close() {

@@ -14,14 +14,14 @@ import (
 )
 
 func (sc *scenario) registerSessionSteps(ctx *godog.ScenarioContext) {
-	ctx.Step(`^a fake Copilot runtime and a model endpoint$`, sc.startRuntimeAndModel)
-	ctx.Step(`^the SDK under test is connected to the runtime$`, sc.connectSDK)
-	ctx.Step(`^the runtime makes (\d+) model requests? per turn$`, sc.modelRequestsPerTurn)
-	ctx.Step(`^session "([^"]+)" is created with a singular provider whose callback returns "([^"]*)"$`, sc.createWithSingularCallback)
-	ctx.Step(`^session "([^"]+)" is created with a singular provider whose callback returns "([^"]*)" for the scope "([^"]*)"$`, sc.createWithSingularCallbackAndScope)
-	ctx.Step(`^session "([^"]+)" is created with a singular provider with the API key "([^"]*)" and no callback$`, sc.createWithSingularAPIKey)
-	ctx.Step(`^session "([^"]+)" is created with this singular provider:$`, sc.createWithSingularTable)
-	ctx.Step(`^session "([^"]+)" is created with model "([^"]+)" and these providers:$`, sc.createWithNamedProviders)
+	sc.step(ctx, `^a fake Copilot runtime and a model endpoint$`, sc.startRuntimeAndModel)
+	sc.step(ctx, `^the SDK under test is connected to the runtime$`, sc.connectSDK)
+	sc.step(ctx, `^the runtime makes (\d+) model requests? per turn$`, sc.modelRequestsPerTurn)
+	sc.step(ctx, `^session "([^"]+)" is created with a singular provider whose callback returns "([^"]*)"$`, sc.createWithSingularCallback)
+	sc.step(ctx, `^session "([^"]+)" is created with a singular provider whose callback returns "([^"]*)" for the scope "([^"]*)"$`, sc.createWithSingularCallbackAndScope)
+	sc.step(ctx, `^session "([^"]+)" is created with a singular provider with the API key "([^"]*)" and no callback$`, sc.createWithSingularAPIKey)
+	sc.step(ctx, `^session "([^"]+)" is created with this singular provider:$`, sc.createWithSingularTable)
+	sc.step(ctx, `^session "([^"]+)" is created with model "([^"]+)" and these providers:$`, sc.createWithNamedProviders)
 }
 
 func (sc *scenario) startRuntimeAndModel() error {

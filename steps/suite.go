@@ -130,6 +130,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				"junit:" + filepath.Join(resultsDir, "junit.xml"),
 			}, ","),
 			Output:         cfg.Output,
+			NoColors:       !isTerminal(cfg.Output),
 			Paths:          []string{filepath.Join(cfg.Root, "features")},
 			Tags:           cfg.Tags,
 			Strict:         true,
@@ -198,4 +199,15 @@ func printVerdict(w io.Writer, r *Report) {
 		fmt.Fprintf(w, "  not applicable      %s: %s\n", j.Scenario, j.Message)
 	}
 	fmt.Fprintf(w, "  reports: %s/{cucumber.json,junit.xml,verdict.json}\n", r.ResultsDir)
+}
+
+// isTerminal reports whether w is a terminal, where godog's colours help;
+// in CI logs and files they are noise.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -16,14 +16,14 @@ import (
 )
 
 func (sc *scenario) registerTokenSteps(ctx *godog.ScenarioContext) {
-	ctx.Step(`^the runtime asks session "([^"]+)" for a token for provider "([^"]+)" (\d+) times? in a row$`, sc.askTokensInSequence)
-	ctx.Step(`^the runtime sent (\d+) token requests? for session "([^"]+)", each for provider "([^"]+)"$`, sc.tokenRequestsSent)
-	ctx.Step(`^the SDK answered the token requests, in order, with the tokens (.+)$`, sc.answeredTokens)
-	ctx.Step(`^each token answer is exactly \{"token": <the string its callback invocation returned>\}$`, sc.answersMatchInvocations)
-	ctx.Step(`^the callback "([^"]+)" was invoked (\d+) times?$`, sc.callbackInvoked)
-	ctx.Step(`^the callback "([^"]+)" was not invoked$`, func(ctx context.Context, cb string) error { return sc.callbackInvoked(ctx, cb, 0) })
-	ctx.Step(`^every invocation of the callback "([^"]+)" received the providerName "([^"]+)"$`, sc.invocationsReceivedProviderName)
-	ctx.Step(`^no callback has been invoked$`, sc.noInvocations)
+	sc.step(ctx, `^the runtime asks session "([^"]+)" for a token for provider "([^"]+)" (\d+) times? in a row$`, sc.askTokensInSequence)
+	sc.step(ctx, `^the runtime sent (\d+) token requests? for session "([^"]+)", each for provider "([^"]+)"$`, sc.tokenRequestsSent)
+	sc.step(ctx, `^the SDK answered the token requests, in order, with the tokens (.+)$`, sc.answeredTokens)
+	sc.step(ctx, `^each token answer is exactly \{"token": <the string its callback invocation returned>\}$`, sc.answersMatchInvocations)
+	sc.step(ctx, `^the callback "([^"]+)" was invoked (\d+) times?$`, sc.callbackInvoked)
+	sc.step(ctx, `^the callback "([^"]+)" was not invoked$`, func(ctx context.Context, cb string) error { return sc.callbackInvoked(ctx, cb, 0) })
+	sc.step(ctx, `^every invocation of the callback "([^"]+)" received the providerName "([^"]+)"$`, sc.invocationsReceivedProviderName)
+	sc.step(ctx, `^no callback has been invoked$`, sc.noInvocations)
 }
 
 func (sc *scenario) askTokensInSequence(ctx context.Context, ref, provider string, n int) error {

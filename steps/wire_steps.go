@@ -16,13 +16,13 @@ import (
 func (sc *scenario) registerWireSteps(ctx *godog.ScenarioContext) {
 	const request = `^in the session\.create request for session "([^"]+)", `
 	const provider = `(the singular provider|provider "[^"]+")`
-	ctx.Step(request+provider+` has "([^"]+)": (.+)$`, sc.providerHasField)
-	ctx.Step(request+provider+` does not have "([^"]+)": (.+)$`, sc.providerLacksField)
-	ctx.Step(request+provider+` has these fields:$`, sc.providerHasFields)
-	ctx.Step(request+`no provider has a key naming the callback$`, sc.noCallbackKey)
-	ctx.Step(request+`no provider has a key for a scope, an audience or an expiry$`, sc.noScopeKey)
-	ctx.Step(`^the text "([^"]+)" appears in no frame on the wire$`, sc.textNowhereOnWire)
-	ctx.Step(`^the session\.create request for session "([^"]+)" contains none of the tokens its callbacks return$`, sc.noTokenInCreate)
+	sc.step(ctx, request+provider+` has "([^"]+)": (.+)$`, sc.providerHasField)
+	sc.step(ctx, request+provider+` does not have "([^"]+)": (.+)$`, sc.providerLacksField)
+	sc.step(ctx, request+provider+` has these fields:$`, sc.providerHasFields)
+	sc.step(ctx, request+`no provider has a key naming the callback$`, sc.noCallbackKey)
+	sc.step(ctx, request+`no provider has a key for a scope, an audience or an expiry$`, sc.noScopeKey)
+	sc.step(ctx, `^the text "([^"]+)" appears in no frame on the wire$`, sc.textNowhereOnWire)
+	sc.step(ctx, `^the session\.create request for session "([^"]+)" contains none of the tokens its callbacks return$`, sc.noTokenInCreate)
 }
 
 // createParams returns the params of the session.create request that
