@@ -1,0 +1,242 @@
+// Conformance driver for the Node Copilot SDK (@github/copilot-sdk). It reads
+// JSON-line commands on stdin and answers one JSON line each on stdout, as
+// ../PROTOCOL.md specifies; every decision a scenario makes arrives as data.
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+
+// stdout belongs to the protocol: keep a private handle on it and send
+// everything else (the SDK's chatter included) to stderr, before the SDK is
+// even loaded.
+const writeAnswer = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
+for (const level of ["log", "info", "debug"]) console[level] = console.error;
+
+const SDK = "@github/copilot-sdk";
+const { CopilotClient, RuntimeConnection, approveAll } = await import(SDK);
+
+// The SDK's callback spelling per contract generation. This table is the
+// only place the spelling appears; which entry applies is read from the
+// installed SDK's own type declarations, so a 1.0.4 (gen 1) install, a
+// newer release and a local checkout all run this same file.
+const GENERATIONS = { getBearerToken: 1, bearerTokenProvider: 2 };
+
+const sdkPackage = (() => {
+  // The package does not export its package.json, so walk up from its entry.
+  let dir = dirname(fileURLToPath(import.meta.resolve(SDK)));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+      if (pkg.name === SDK) return { dir, pkg };
+    } catch {}
+    if (dir === dirname(dir)) throw new Error(`cannot find ${SDK}'s package.json`);
+    dir = dirname(dir);
+  }
+})();
+
+const callbackField = (() => {
+  // Match the declared optional field (`bearerTokenProvider?:`), not any
+  // mention: 1.0.4 has a private `bearerTokenProviders` map too.
+  const declared = new RegExp(`\\b(${Object.keys(GENERATIONS).join("|")})\\?\\s*:`);
+  const typesDir = join(sdkPackage.dir, dirname(sdkPackage.pkg.types ?? "dist/index.d.ts"));
+  for (const file of readdirSync(typesDir).filter((f) => f.endsWith(".d.ts")).sort()) {
+    const m = readFileSync(join(typesDir, file), "utf8").match(declared);
+    if (m) return m[1];
+  }
+  return undefined;
+})();
+
+const fail = (kind, message) => Object.assign(new Error(message), { kind });
+const protocol = (message) => fail("protocol", message);
+const noCallbackField = () =>
+  fail("unsupported", `${SDK} ${sdkPackage.pkg.version} declares no bearer-token callback field`);
+const now = () => new Date().toISOString();
+
+let client = null;
+const sessions = new Map();
+const invocations = [];
+
+// check validates one field; a wrong or missing one is the suite's bug.
+function check(value, what, type, optional = false) {
+  if (value === undefined && optional) return value;
+  const ok = type === "array" ? Array.isArray(value)
+    : type === "integer" ? Number.isInteger(value)
+    : type === "object" ? value !== null && typeof value === "object" && !Array.isArray(value)
+    : typeof value === type;
+  if (!ok) throw protocol(`${what} must be ${optional ? "absent or " : ""}of type ${type}`);
+  return value;
+}
+const need = (cmd, name, type, optional) => check(cmd[name], `${cmd.cmd}.${name}`, type, optional);
+const unknownKeys = (obj, known, what) => {
+  const extra = Object.keys(obj).filter((k) => !known.includes(k));
+  if (extra.length) throw protocol(`unknown ${what} field(s): ${extra.join(", ")}`);
+};
+
+// makeCallback turns a callback spec into a function in the SDK's idiom.
+// Each invocation is recorded before it runs, so the list is in start order.
+function makeCallback(spec, label) {
+  check(spec, "provider.callback", "object");
+  unknownKeys(spec, ["responses", "scope", "style"], "callback");
+  const { responses, scope, style = "async" } = spec;
+  if (!check(responses, "callback.responses", "array").length) throw protocol("callback.responses is empty");
+  for (const r of responses) {
+    if ((typeof r?.token === "string") === (typeof r?.error === "string"))
+      throw protocol("each callback response needs exactly one of token and error (a string)");
+    check(r.delayMs, "callback response delayMs", "integer", true);
+  }
+  check(scope, "callback.scope", "string", true);
+  if (style !== "sync" && style !== "async") throw protocol(`callback.style must be "sync" or "async"`);
+  // A sync function can only wait by stalling the event loop, and with it
+  // the SDK's other work; refuse rather than test something else.
+  if (style === "sync" && responses.some((r) => r.delayMs > 0))
+    throw fail("unsupported", "a sync callback cannot wait without blocking Node's event loop");
+  let calls = 0;
+  return (args) => {
+    void scope; // held here only, as a managed-identity callback holds its audience
+    const n = ++calls;
+    const r = responses[Math.min(n, responses.length) - 1];
+    const record = { callback: label, args: JSON.parse(JSON.stringify(args ?? {})), startedAt: now() };
+    invocations.push(record);
+    const settle = () => {
+      record.endedAt = now();
+      if (r.error === undefined) return (record.token = r.token.replaceAll("{n}", String(n)));
+      record.error = r.error;
+      throw new Error(r.error);
+    };
+    // sleep() is a timer, so a slow callback never blocks the SDK's other work.
+    return style === "sync" ? settle() : sleep(r.delayMs ?? 0).then(settle);
+  };
+}
+
+const STRING_FIELDS = ["type", "wireApi", "baseUrl", "apiKey", "bearerToken"];
+
+function makeProvider(spec, ref, named) {
+  check(spec, named ? "a providers entry" : "provider", "object");
+  unknownKeys(spec, ["name", ...STRING_FIELDS, "headers", "callback"], "provider");
+  if (named) check(spec.name, "providers[].name", "string");
+  else if ("name" in spec) throw protocol("the singular provider takes no name");
+  for (const f of STRING_FIELDS) check(spec[f], `provider.${f}`, "string", true);
+  const headers = Object.values(check(spec.headers ?? {}, "provider.headers", "object"));
+  if (headers.some((v) => typeof v !== "string")) throw protocol("provider.headers must map strings to strings");
+
+  const { callback, ...config } = spec;
+  if (callback === undefined) return config; // no callback field at all, not even a null one
+  if (!callbackField) throw noCallbackField();
+  config[callbackField] = makeCallback(callback, `${ref}/${named ? spec.name : "singular"}`);
+  return config;
+}
+
+async function openSession(cmd) {
+  const ref = need(cmd, "ref", "string");
+  const config = { model: need(cmd, "model", "string"), onPermissionRequest: approveAll };
+  const sessionId = cmd.cmd === "resumeSession" ? need(cmd, "sessionId", "string") : undefined;
+  if (cmd.provider !== undefined && cmd.providers !== undefined)
+    throw protocol("provider and providers are exclusive");
+  if (cmd.provider !== undefined) config.provider = makeProvider(cmd.provider, ref, false);
+  if (need(cmd, "providers", "array", true))
+    config.providers = cmd.providers.map((p) => makeProvider(p, ref, true));
+  if (need(cmd, "models", "array", true)) {
+    for (const m of cmd.models) {
+      unknownKeys(check(m, "a models entry", "object"), ["id", "provider", "wireModel"], "model");
+      check(m.id, "models[].id", "string");
+      check(m.provider, "models[].provider", "string");
+      check(m.wireModel, "models[].wireModel", "string", true);
+    }
+    config.models = cmd.models;
+  }
+  if (!client) throw protocol(`${cmd.cmd} before connect`);
+  const session = await (sessionId === undefined
+    ? client.createSession(config)
+    : client.resumeSession(sessionId, config));
+  sessions.set(ref, session);
+  return { sessionId: session.sessionId };
+}
+
+// stopClient is bounded: a runtime that does not answer must not keep the
+// driver alive past the suite's one-second budget.
+async function stopClient(ms = 1000) {
+  const c = client;
+  client = null;
+  sessions.clear();
+  if (!c) return;
+  const late = sleep(ms).then(() => [new Error(`client.stop() did not return within ${ms} ms`)]);
+  const errors = await Promise.race([c.stop(), late]);
+  if (errors.length) throw fail("sdk", errors.map((e) => e.message).join("; "));
+}
+
+let stopping = false;
+const commands = {
+  hello: () => {
+    if (!callbackField) throw noCallbackField();
+    return {
+      sdk: "node", sdkVersion: sdkPackage.pkg.version, language: "typescript",
+      generation: GENERATIONS[callbackField], callbackField,
+      capabilities: ["providers", "resume", "syncCallback", "asyncCallback"],
+    };
+  },
+  connect: async (cmd) => {
+    const address = need(cmd, "runtimeAddress", "string");
+    if (client) throw protocol("already connected");
+    const c = new CopilotClient({ connection: RuntimeConnection.forUri(address) });
+    await c.start();
+    client = c;
+    return {};
+  },
+  createSession: openSession,
+  resumeSession: openSession,
+  send: async (cmd) => {
+    const session = sessions.get(need(cmd, "ref", "string"));
+    if (!session) throw protocol(`unknown session ref "${cmd.ref}"`);
+    const prompt = need(cmd, "prompt", "string");
+    const message = await session.sendAndWait({ prompt }, need(cmd, "timeoutMs", "integer", true));
+    return { reply: message?.data?.content ?? "" };
+  },
+  invocations: () => ({ invocations }),
+  disconnect: async () => (await stopClient(), {}),
+  stop: () => ((stopping = true), {}),
+};
+
+async function handle(line) {
+  let cmd;
+  try {
+    cmd = JSON.parse(line);
+  } catch (e) {
+    return { id: null, ok: false, error: { kind: "protocol", message: `bad JSON: ${e.message}` } };
+  }
+  const id = Number.isInteger(cmd?.id) ? cmd.id : null;
+  try {
+    if (id === null) throw protocol("command needs an integer id");
+    if (!Object.hasOwn(commands, cmd.cmd)) throw protocol(`unknown cmd ${JSON.stringify(cmd.cmd)}`);
+    return { id, ok: true, result: await commands[cmd.cmd](cmd) };
+  } catch (e) {
+    return { id, ok: false, error: { kind: e?.kind ?? "sdk", message: e?.message ?? String(e) } };
+  }
+}
+
+// Anything the SDK leaves unhandled is logged, never fatal: a crash would
+// lose the answer the suite is waiting for.
+process.on("uncaughtException", (e) => console.error("uncaught:", e));
+process.on("unhandledRejection", (e) => console.error("unhandled rejection:", e));
+
+// Commands run strictly in order: each line waits for the one before.
+let queue = Promise.resolve();
+const input = createInterface({ input: process.stdin, crlfDelay: Infinity });
+input.on("line", (line) => {
+  if (!line.trim()) return;
+  queue = queue.then(async () => {
+    writeAnswer(JSON.stringify(await handle(line)) + "\n");
+    if (stopping) {
+      await stopClient().catch(() => {});
+      process.exit(0);
+    }
+  });
+});
+// On EOF, exit within a second: half of it for a command still running (the
+// suite has given up on it), half for stopping the client.
+input.on("close", async () => {
+  await Promise.race([queue, sleep(500)]);
+  await stopClient(500).catch(() => {});
+  process.exit(0);
+});
