@@ -1,4 +1,3 @@
-@BT-1 @BT-2 @BT-3
 Feature: What the SDK sends in place of the bearer-token callback
   The callback lives only in the SDK. When a session is created, the SDK
   sends each provider with a flag, "hasBearerTokenProvider": true, where the

@@ -1,4 +1,3 @@
-@BT-15
 Feature: The callback's token reaches the model endpoint
   End to end: each model request of a turn carries, as
   "Authorization: Bearer <token>", the token the callback returned for that

@@ -1,4 +1,3 @@
-@BT-4 @BT-5 @BT-6
 Feature: How the SDK answers the runtime's token requests
   Before each model request the runtime asks the SDK for a token with
   providerToken.getToken {sessionId, providerName}. The SDK calls the
