@@ -12,8 +12,8 @@ const goSDKModule = "github.com/github/copilot-sdk/go"
 func init() {
 	register(SDK{
 		Name:      "go",
-		Toolchain: []string{"go"},
-		Hint:      "the go driver needs a Go toolchain >= 1.24",
+		Toolchain: "Go toolchain (>= 1.24)",
+		Programs:  []string{"go"},
 		prepare:   prepareGo,
 	})
 }

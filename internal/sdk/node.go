@@ -19,8 +19,8 @@ var npmInstallFlags = []string{"--omit=optional", "--no-audit", "--no-fund", "--
 func init() {
 	register(SDK{
 		Name:      "node",
-		Toolchain: []string{"node", "npm"},
-		Hint:      "the node driver needs Node.js >= 20.19 with npm",
+		Toolchain: "Node.js (>= 20.19, with npm)",
+		Programs:  []string{"node", "npm"},
 		prepare:   prepareNode,
 	})
 }

@@ -43,9 +43,10 @@ func (o Options) cacheDir(parts ...string) string {
 // SDK is one SDK the suite can run.
 type SDK struct {
 	Name string
-	// Toolchain is what must be on PATH, with a hint for the error.
-	Toolchain []string
-	Hint      string
+	// Toolchain names what the driver needs ("Node.js", ".NET SDK") and
+	// Programs what of it must be on PATH.
+	Toolchain string
+	Programs  []string
 	prepare   func(ctx context.Context, o Options) (driver.Command, error)
 }
 
@@ -72,20 +73,21 @@ func Lookup(name string) (SDK, error) {
 	return s, nil
 }
 
-// MissingToolchainError says which program an SDK's driver needs.
+// MissingToolchainError says which toolchain an SDK's driver needs, e.g.
+// "dotnet: .NET SDK not found (no dotnet on PATH)".
 type MissingToolchainError struct {
-	SDK, Program, Hint string
+	SDK, Toolchain, Program string
 }
 
 func (e *MissingToolchainError) Error() string {
-	return fmt.Sprintf("%s: %s not found on PATH (%s)", e.SDK, e.Program, e.Hint)
+	return fmt.Sprintf("%s: %s not found (no %s on PATH)", e.SDK, e.Toolchain, e.Program)
 }
 
 // CheckToolchain reports the first missing program of the SDK's toolchain.
 func (s SDK) CheckToolchain() error {
-	for _, p := range s.Toolchain {
+	for _, p := range s.Programs {
 		if _, err := exec.LookPath(p); err != nil {
-			return &MissingToolchainError{SDK: s.Name, Program: p, Hint: s.Hint}
+			return &MissingToolchainError{SDK: s.Name, Toolchain: s.Toolchain, Program: p}
 		}
 	}
 	return nil
