@@ -2,13 +2,17 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/cucumber/godog"
+
+	"conformance/internal/driver"
 )
 
 func (sc *scenario) registerModelSteps(ctx *godog.ScenarioContext) {
 	sc.step(ctx, `^the SDK sends "([^"]*)" in session "([^"]+)"$`, sc.send)
+	sc.step(ctx, `^sending "([^"]*)" in session "([^"]+)" fails$`, sc.sendFails)
 	sc.step(ctx, `^the reply is "([^"]*)"$`, sc.replyIs)
 	sc.step(ctx, `^the model endpoint received these requests, in order:$`, sc.modelRequests)
 }
@@ -24,6 +28,23 @@ func (sc *scenario) send(ctx context.Context, prompt, ref string) error {
 		return fmt.Errorf("sending %q in session %q: %w", prompt, ref, err)
 	}
 	sc.lastReply = reply
+	return nil
+}
+
+// sendFails runs a turn that must end in an error the SDK reports (not a
+// hang: the turn is bounded, and a timeout is a failure of this step too).
+func (sc *scenario) sendFails(ctx context.Context, prompt, ref string) error {
+	if _, err := sc.sessionID(ref); err != nil {
+		return err
+	}
+	reply, err := sc.driver.Send(ctx, ref, prompt, turnTimeout)
+	var sdkErr *driver.Error
+	switch {
+	case err == nil:
+		return fmt.Errorf("sending %q in session %q succeeded with reply %q, want the SDK to report the turn's error", prompt, ref, reply)
+	case !errors.As(err, &sdkErr) || sdkErr.Kind != driver.KindSDK:
+		return fmt.Errorf("sending %q in session %q: want the SDK's error, got: %w", prompt, ref, err)
+	}
 	return nil
 }
 

@@ -49,6 +49,16 @@ var nodeMutants = []mutant{
 		`return { token };`, `return { token: "Bearer " + token };`},
 	{"trims the token", "@BT-6", "session.js",
 		`return { token };`, `return { token: token.trim() };`},
+	{"drops the session id from the callback's arguments", "@BT-7", "session.js",
+		`sessionId: params.sessionId`, `sessionId: undefined`},
+	{"serves a request for an unknown session from another session", "@BT-8", "client.js",
+		`const session = sessions.get(sessionId);`, `const session = sessions.get(sessionId) ?? [...sessions.values()][0];`},
+	{"answers an unknown provider with an empty token", "@BT-9", "session.js",
+		`if (!callback) {`, `if (!callback) { return { token: "" };`},
+	{"swallows the callback's error", "@BT-10", "session.js",
+		"sessionId: params.sessionId\n        });", "sessionId: params.sessionId\n        }).catch(() => \"\");"},
+	{"mixes up answers of concurrent requests", "@BT-11", "session.js",
+		`return { token };`, `self.__latest = token; await new Promise((r) => setTimeout(r, 20)); return { token: self.__latest };`},
 }
 
 func TestNodeMutantsAreCaught(t *testing.T) {

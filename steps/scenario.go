@@ -35,9 +35,10 @@ type scenario struct {
 	model   *modelendpoint.Server
 	driver  *driver.Driver
 
-	sessions  map[string]string           // scenario's ref -> session id
-	callbacks map[string]*driver.Callback // "<ref>/<provider>" -> behaviour given
-	lastReply string
+	sessions     map[string]string           // scenario's ref -> session id
+	callbacks    map[string]*driver.Callback // "<ref>/<provider>" -> behaviour given
+	lastReply    string
+	observations []expectations.Observation // recorded by "observed behaviour" steps
 
 	notApplicable string // why the scenario does not apply, if it does not
 }
@@ -128,12 +129,15 @@ func (sc *scenario) after(ctx context.Context, p *godog.Scenario, err error) (co
 		}
 	}
 	sc.close()
-	result := expectations.Result{Feature: featureName(p), Scenario: p.Name, Tags: tagNames(p), Status: expectations.Passed}
+	result := expectations.Result{Feature: featureName(p), Scenario: p.Name, Tags: tagNames(p),
+		Status: expectations.Passed, Observations: sc.observations}
 	switch {
 	case sc.notApplicable != "":
 		result.Status, result.Message = expectations.NotApplicable, sc.notApplicable
 	case err != nil && !errors.Is(err, godog.ErrSkip):
 		result.Status, result.Message = expectations.Failed, firstLine(err.Error())
+	case hasTag(p, "@observed"):
+		result.Status = expectations.Observed
 	}
 	sc.suite.record(result)
 	return ctx, hookErr
@@ -157,6 +161,15 @@ func tagNames(p *godog.Scenario) []string {
 		tags = append(tags, t.Name)
 	}
 	return tags
+}
+
+func hasTag(p *godog.Scenario, tag string) bool {
+	for _, t := range p.Tags {
+		if t.Name == tag {
+			return true
+		}
+	}
+	return false
 }
 
 func featureName(p *godog.Scenario) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/cucumber/godog"
@@ -22,6 +23,10 @@ func (sc *scenario) registerSessionSteps(ctx *godog.ScenarioContext) {
 	sc.step(ctx, `^session "([^"]+)" is created with a singular provider with the API key "([^"]*)" and no callback$`, sc.createWithSingularAPIKey)
 	sc.step(ctx, `^session "([^"]+)" is created with this singular provider:$`, sc.createWithSingularTable)
 	sc.step(ctx, `^session "([^"]+)" is created with model "([^"]+)" and these providers:$`, sc.createWithNamedProviders)
+	sc.step(ctx, `^session "([^"]+)" is created with a singular provider whose ((?:plain|sync|async) )?callback does:$`, sc.createWithScriptedCallback)
+	sc.step(ctx, `^session "([^"]+)" is resumed as "([^"]+)" with a singular provider whose callback returns "([^"]*)"$`, sc.resumeWithSingularCallback)
+	sc.step(ctx, `^session "([^"]+)" is resumed as "([^"]+)" with model "([^"]+)" and these providers:$`, sc.resumeWithNamedProviders)
+	sc.step(ctx, `^session "([^"]+)" is disconnected$`, sc.disconnectSession)
 }
 
 func (sc *scenario) startRuntimeAndModel() error {
@@ -78,13 +83,68 @@ func (sc *scenario) createWithSingularCallback(ctx context.Context, ref, token s
 func (sc *scenario) createWithSingularCallbackAndScope(ctx context.Context, ref, token, scope string) error {
 	cb := driver.Tokens(token)
 	cb.Scope = scope
-	return sc.createSession(ctx, driver.SessionSpec{Ref: ref, Model: "gpt-4o", Provider: &driver.Provider{
+	return sc.openSession(ctx, sc.singularSpec(ref, cb))
+}
+
+// singularSpec is a session with the singular provider on the model
+// endpoint and the given callback.
+func (sc *scenario) singularSpec(ref string, cb *driver.Callback) driver.SessionSpec {
+	return driver.SessionSpec{Ref: ref, Model: "gpt-4o", Provider: &driver.Provider{
 		Type: "openai", BaseURL: sc.model.URL() + "/v1", Callback: cb,
-	}})
+	}}
+}
+
+// createWithScriptedCallback takes a table | invocation | does |; see
+// parseScript for what "does" may say. kind is "plain " (the language's
+// usual callback), "sync " or "async ", or empty.
+func (sc *scenario) createWithScriptedCallback(ctx context.Context, ref, kind string, table *godog.Table) error {
+	cb, err := parseScript(table)
+	if err != nil {
+		return err
+	}
+	if k := strings.TrimSpace(kind); k == "sync" || k == "async" {
+		cb.Style = k
+	}
+	return sc.openSession(ctx, sc.singularSpec(ref, cb))
+}
+
+func (sc *scenario) resumeWithSingularCallback(ctx context.Context, from, ref, token string) error {
+	id, err := sc.sessionID(from)
+	if err != nil {
+		return err
+	}
+	spec := sc.singularSpec(ref, driver.Tokens(token))
+	spec.SessionID = id
+	return sc.openSession(ctx, spec)
+}
+
+func (sc *scenario) resumeWithNamedProviders(ctx context.Context, from, ref, model string, table *godog.Table) error {
+	id, err := sc.sessionID(from)
+	if err != nil {
+		return err
+	}
+	spec, err := sc.namedSpec(ref, model, table)
+	if err != nil {
+		return err
+	}
+	spec.SessionID = id
+	return sc.openSession(ctx, spec)
+}
+
+func (sc *scenario) disconnectSession(ctx context.Context, ref string) error {
+	if _, err := sc.sessionID(ref); err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, commandTimeout)
+	defer cancel()
+	if err := sc.driver.DisconnectSession(cctx, ref); err != nil {
+		return fmt.Errorf("disconnecting session %q: %w", ref, err)
+	}
+	return nil
 }
 
 func (sc *scenario) createWithSingularAPIKey(ctx context.Context, ref, apiKey string) error {
-	return sc.createSession(ctx, driver.SessionSpec{Ref: ref, Model: "gpt-4o", Provider: &driver.Provider{
+	return sc.openSession(ctx, driver.SessionSpec{Ref: ref, Model: "gpt-4o", Provider: &driver.Provider{
 		Type: "openai", BaseURL: sc.model.URL() + "/v1", APIKey: apiKey,
 	}})
 }
@@ -101,15 +161,23 @@ func (sc *scenario) createWithSingularTable(ctx context.Context, ref string, tab
 			return err
 		}
 	}
-	return sc.createSession(ctx, driver.SessionSpec{Ref: ref, Model: "gpt-4o", Provider: p})
+	return sc.openSession(ctx, driver.SessionSpec{Ref: ref, Model: "gpt-4o", Provider: p})
 }
 
 // createWithNamedProviders takes a table with a header row: name, then any
 // provider fields. Defaults: type openai, baseUrl <model endpoint>/<name>/v1,
 // and one model "default" per provider with wire model gpt-4o.
 func (sc *scenario) createWithNamedProviders(ctx context.Context, ref, model string, table *godog.Table) error {
+	spec, err := sc.namedSpec(ref, model, table)
+	if err != nil {
+		return err
+	}
+	return sc.openSession(ctx, spec)
+}
+
+func (sc *scenario) namedSpec(ref, model string, table *godog.Table) (driver.SessionSpec, error) {
 	if len(table.Rows) < 2 {
-		return fmt.Errorf("the providers table needs a header row and at least one provider")
+		return driver.SessionSpec{}, fmt.Errorf("the providers table needs a header row and at least one provider")
 	}
 	header := table.Rows[0].Cells
 	spec := driver.SessionSpec{Ref: ref, Model: model}
@@ -117,11 +185,11 @@ func (sc *scenario) createWithNamedProviders(ctx context.Context, ref, model str
 		p := driver.Provider{Type: "openai"}
 		for i, cell := range row.Cells {
 			if err := sc.setProviderField(&p, header[i].Value, cell.Value); err != nil {
-				return err
+				return driver.SessionSpec{}, err
 			}
 		}
 		if p.Name == "" {
-			return fmt.Errorf("every named provider needs a name")
+			return driver.SessionSpec{}, fmt.Errorf("every named provider needs a name")
 		}
 		if p.BaseURL == "" {
 			p.BaseURL = sc.model.URL() + "/" + p.Name + "/v1"
@@ -129,7 +197,7 @@ func (sc *scenario) createWithNamedProviders(ctx context.Context, ref, model str
 		spec.Providers = append(spec.Providers, p)
 		spec.Models = append(spec.Models, driver.ModelSpec{ID: "default", Provider: p.Name, WireModel: "gpt-4o"})
 	}
-	return sc.createSession(ctx, spec)
+	return spec, nil
 }
 
 // setProviderField sets one field from a table cell. An empty cell leaves
@@ -158,6 +226,15 @@ func (sc *scenario) setProviderField(p *driver.Provider, field, value string) er
 		}
 	case "callback returns":
 		p.Callback = driver.Tokens(splitList(value)...)
+	case "callback delay ms":
+		ms, err := strconv.Atoi(value)
+		if err != nil || ms < 0 {
+			return fmt.Errorf("callback delay ms must be a whole number, got %q", value)
+		}
+		if p.Callback == nil {
+			return fmt.Errorf(`"callback delay ms" needs a "callback returns" column before it`)
+		}
+		p.Callback.SetDelay(ms)
 	default:
 		return fmt.Errorf("unknown provider field %q in the table", field)
 	}
@@ -177,12 +254,19 @@ func splitList(s string) []string {
 	return out
 }
 
-func (sc *scenario) createSession(ctx context.Context, spec driver.SessionSpec) error {
+// openSession creates the session spec.Ref, or, when spec.SessionID is
+// set, resumes that session under the new name spec.Ref (so that the
+// callbacks given on resume have labels of their own).
+func (sc *scenario) openSession(ctx context.Context, spec driver.SessionSpec) error {
 	if sc.driver == nil {
 		return fmt.Errorf("no SDK is connected: connect the SDK under test first")
 	}
 	if _, taken := sc.sessions[spec.Ref]; taken {
 		return fmt.Errorf("session %q already exists in this scenario", spec.Ref)
+	}
+	verb, open := "creating", sc.driver.CreateSession
+	if spec.SessionID != "" {
+		verb, open = "resuming", sc.driver.ResumeSession
 	}
 	if spec.Provider != nil && spec.Provider.Callback != nil {
 		sc.callbacks[spec.Ref+"/singular"] = spec.Provider.Callback
@@ -194,12 +278,15 @@ func (sc *scenario) createSession(ctx context.Context, spec driver.SessionSpec) 
 	}
 	cctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
-	id, err := sc.driver.CreateSession(cctx, spec)
+	id, err := open(cctx, spec)
 	if err != nil {
-		return fmt.Errorf("creating session %q: %w", spec.Ref, err)
+		return fmt.Errorf("%s session %q: %w", verb, spec.Ref, err)
 	}
 	if id == "" {
-		return fmt.Errorf("creating session %q: the driver reported no session id", spec.Ref)
+		return fmt.Errorf("%s session %q: the driver reported no session id", verb, spec.Ref)
+	}
+	if spec.SessionID != "" && id != spec.SessionID {
+		return fmt.Errorf("resuming session %s as %q: the SDK reports session id %s", spec.SessionID, spec.Ref, id)
 	}
 	sc.sessions[spec.Ref] = id
 	return nil

@@ -75,10 +75,8 @@ func (s *suiteRun) record(r expectations.Result) {
 // notApplicable says why a scenario does not apply to this SDK build, from
 // its tags: @gen2 needs the second contract generation (CONTRACT.md).
 func (s *suiteRun) notApplicable(p *godog.Scenario) string {
-	for _, t := range tagNames(p) {
-		if t == "@gen2" && s.hello.Generation < 2 {
-			return fmt.Sprintf("needs contract generation 2; %s %s is generation %d", s.hello.SDK, s.hello.SDKVersion, s.hello.Generation)
-		}
+	if hasTag(p, "@gen2") && s.hello.Generation < 2 {
+		return fmt.Sprintf("needs contract generation 2; %s %s is generation %d", s.hello.SDK, s.hello.SDKVersion, s.hello.Generation)
 	}
 	return ""
 }
@@ -197,6 +195,11 @@ func printVerdict(w io.Writer, r *Report) {
 	}
 	for _, j := range v.NotApplicable {
 		fmt.Fprintf(w, "  not applicable      %s: %s\n", j.Scenario, j.Message)
+	}
+	for _, j := range append(append(append([]expectations.Judged(nil), v.Observed...), v.Passed...), v.ExpectedFailures...) {
+		for _, o := range j.Observations {
+			fmt.Fprintf(w, "  observed            %s: %s\n", o.Name, o.Value)
+		}
 	}
 	fmt.Fprintf(w, "  reports: %s/{cucumber.json,junit.xml,verdict.json}\n", r.ResultsDir)
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func (sc *scenario) registerWireSteps(ctx *godog.ScenarioContext) {
-	const request = `^in the session\.create request for session "([^"]+)", `
+	const request = `^in the (session\.create|session\.resume) request for session "([^"]+)", `
 	const provider = `(the singular provider|provider "[^"]+")`
 	sc.step(ctx, request+provider+` has "([^"]+)": (.+)$`, sc.providerHasField)
 	sc.step(ctx, request+provider+` does not have "([^"]+)": (.+)$`, sc.providerLacksField)
@@ -22,19 +22,22 @@ func (sc *scenario) registerWireSteps(ctx *godog.ScenarioContext) {
 	sc.step(ctx, request+`no provider has a key naming the callback$`, sc.noCallbackKey)
 	sc.step(ctx, request+`no provider has a key for a scope, an audience or an expiry$`, sc.noScopeKey)
 	sc.step(ctx, `^the text "([^"]+)" appears in no frame on the wire$`, sc.textNowhereOnWire)
-	sc.step(ctx, `^the session\.create request for session "([^"]+)" contains none of the tokens its callbacks return$`, sc.noTokenInCreate)
+	sc.step(ctx, `^the (session\.create) request for session "([^"]+)" contains none of the tokens its callbacks return$`, sc.noTokenInCreate)
 }
 
-// createParams returns the params of the session.create request that
-// created the session ref. The session is matched by the id in the request,
-// or, for SDKs that let the runtime choose, by the id in the answer.
-func (sc *scenario) createParams(ref string) (map[string]any, json.RawMessage, error) {
+// openParams returns the params of the last session.create or
+// session.resume request (method) for the session ref. The session is
+// matched by the id in the request, or, for SDKs that let the runtime
+// choose, by the id in the answer.
+func (sc *scenario) openParams(method, ref string) (map[string]any, json.RawMessage, error) {
 	id, err := sc.sessionID(ref)
 	if err != nil {
 		return nil, nil, err
 	}
 	log := sc.runtime.Log()
-	for _, req := range log.Requests(wirelog.SDKToRuntime, "session.create") {
+	var found map[string]any
+	var foundRaw json.RawMessage
+	for _, req := range log.Requests(wirelog.SDKToRuntime, method) {
 		var params map[string]any
 		if err := json.Unmarshal(req.Params, &params); err != nil {
 			continue
@@ -48,10 +51,13 @@ func (sc *scenario) createParams(ref string) (map[string]any, json.RawMessage, e
 			}
 		}
 		if sent == id {
-			return params, req.Params, nil
+			found, foundRaw = params, req.Params
 		}
 	}
-	return nil, nil, fmt.Errorf("no session.create request on the wire for session %q (%s)", ref, id)
+	if found == nil {
+		return nil, nil, fmt.Errorf("no %s request on the wire for session %q (%s)", method, ref, id)
+	}
+	return found, foundRaw, nil
 }
 
 // wireProvider finds "the singular provider" or `provider "X"` in params.
@@ -88,8 +94,8 @@ func allWireProviders(params map[string]any) []map[string]any {
 	return out
 }
 
-func (sc *scenario) provider(ref, which string) (map[string]any, error) {
-	params, _, err := sc.createParams(ref)
+func (sc *scenario) provider(method, ref, which string) (map[string]any, error) {
+	params, _, err := sc.openParams(method, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -104,8 +110,8 @@ func (sc *scenario) parseJSONValue(text string) (any, error) {
 	return v, nil
 }
 
-func (sc *scenario) providerHasField(ref, which, key, value string) error {
-	p, err := sc.provider(ref, which)
+func (sc *scenario) providerHasField(method, ref, which, key, value string) error {
+	p, err := sc.provider(method, ref, which)
 	if err != nil {
 		return err
 	}
@@ -123,8 +129,8 @@ func (sc *scenario) providerHasField(ref, which, key, value string) error {
 	return nil
 }
 
-func (sc *scenario) providerLacksField(ref, which, key, value string) error {
-	p, err := sc.provider(ref, which)
+func (sc *scenario) providerLacksField(method, ref, which, key, value string) error {
+	p, err := sc.provider(method, ref, which)
 	if err != nil {
 		return err
 	}
@@ -138,12 +144,12 @@ func (sc *scenario) providerLacksField(ref, which, key, value string) error {
 	return nil
 }
 
-func (sc *scenario) providerHasFields(ref, which string, table *godog.Table) error {
+func (sc *scenario) providerHasFields(method, ref, which string, table *godog.Table) error {
 	for _, row := range table.Rows {
 		if len(row.Cells) != 2 {
 			return fmt.Errorf("field table rows are | field | JSON value |")
 		}
-		if err := sc.providerHasField(ref, which, row.Cells[0].Value, row.Cells[1].Value); err != nil {
+		if err := sc.providerHasField(method, ref, which, row.Cells[0].Value, row.Cells[1].Value); err != nil {
 			return err
 		}
 	}
@@ -195,14 +201,14 @@ func findKeys(v any, path string, names map[string]bool) []string {
 	return found
 }
 
-func (sc *scenario) noKeysInProviders(ref string, names map[string]bool, what string) error {
-	params, _, err := sc.createParams(ref)
+func (sc *scenario) noKeysInProviders(method, ref string, names map[string]bool, what string) error {
+	params, _, err := sc.openParams(method, ref)
 	if err != nil {
 		return err
 	}
 	providers := allWireProviders(params)
 	if len(providers) == 0 {
-		return fmt.Errorf("session.create for session %q has no provider at all; params: %s", ref, compact(params))
+		return fmt.Errorf("%s for session %q has no provider at all; params: %s", method, ref, compact(params))
 	}
 	var found []string
 	for _, p := range providers {
@@ -214,12 +220,12 @@ func (sc *scenario) noKeysInProviders(ref string, names map[string]bool, what st
 	return nil
 }
 
-func (sc *scenario) noCallbackKey(ref string) error {
-	return sc.noKeysInProviders(ref, callbackKeys, "a key naming the callback is")
+func (sc *scenario) noCallbackKey(method, ref string) error {
+	return sc.noKeysInProviders(method, ref, callbackKeys, "a key naming the callback is")
 }
 
-func (sc *scenario) noScopeKey(ref string) error {
-	return sc.noKeysInProviders(ref, scopeKeys, "a scope, audience or expiry key is")
+func (sc *scenario) noScopeKey(method, ref string) error {
+	return sc.noKeysInProviders(method, ref, scopeKeys, "a scope, audience or expiry key is")
 }
 
 func (sc *scenario) textNowhereOnWire(text string) error {
@@ -254,8 +260,8 @@ func (sc *scenario) candidateTokens(ref string) []string {
 	return tokens
 }
 
-func (sc *scenario) noTokenInCreate(ref string) error {
-	_, raw, err := sc.createParams(ref)
+func (sc *scenario) noTokenInCreate(method, ref string) error {
+	_, raw, err := sc.openParams(method, ref)
 	if err != nil {
 		return err
 	}
@@ -265,7 +271,7 @@ func (sc *scenario) noTokenInCreate(ref string) error {
 	}
 	for _, t := range tokens {
 		if strings.Contains(string(raw), t) {
-			return fmt.Errorf("token %q is in the session.create request: %s", t, raw)
+			return fmt.Errorf("token %q is in the %s request: %s", t, method, raw)
 		}
 	}
 	return nil

@@ -76,9 +76,10 @@ type providerSpec struct {
 	Headers     map[string]string `json:"headers"`
 	Callback    *struct {
 		Responses []struct {
-			Token   *string `json:"token"`
-			Error   *string `json:"error"`
-			DelayMs int64   `json:"delayMs"`
+			Token   *string         `json:"token"`
+			Error   *string         `json:"error"`
+			Value   json.RawMessage `json:"value"` // a non-string return ("null" too): Go's callback type rules it out
+			DelayMs int64           `json:"delayMs"`
 		} `json:"responses"`
 		Scope string  `json:"scope"` // held only by the callback's closure
 		Style *string `json:"style"`
@@ -192,7 +193,7 @@ func (d *driver) handle(line []byte) (id *int64, result any, err error) {
 	case "hello":
 		return c.ID, map[string]any{"sdk": "go", "sdkVersion": sdkVersion(), "language": "go",
 			"generation": generation, "callbackField": callbackField,
-			"capabilities": []string{"providers", "resume"}}, nil
+			"capabilities": []string{"providers", "resume", "disconnectSession"}}, nil
 	case "connect":
 		return c.ID, struct{}{}, d.connect(c.RuntimeAddress)
 	case "createSession", "resumeSession":
@@ -209,6 +210,13 @@ func (d *driver) handle(line []byte) (id *int64, result any, err error) {
 			list[i] = *inv
 		}
 		return c.ID, map[string]any{"invocations": list}, nil
+	case "disconnectSession":
+		s, ok := d.sessions[c.Ref]
+		if !ok {
+			return c.ID, nil, protocolErr("unknown session ref %q", c.Ref)
+		}
+		delete(d.sessions, c.Ref)
+		return c.ID, struct{}{}, s.Disconnect()
 	case "disconnect":
 		return c.ID, struct{}{}, d.stopClient()
 	case "stop":
@@ -350,6 +358,9 @@ func (d *driver) provider(ref string, raw json.RawMessage, named bool) (provider
 		return p, nil, protocolErr("callback.responses must not be empty")
 	}
 	for _, r := range cb.Responses {
+		if len(r.Value) > 0 {
+			return p, nil, &failure{"unsupported", "a Go BearerTokenProvider returns (string, error): it cannot return a non-string value"}
+		}
 		if (r.Token == nil) == (r.Error == nil) {
 			return p, nil, protocolErr("each callback response needs exactly one of token and error")
 		}

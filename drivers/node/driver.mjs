@@ -82,8 +82,9 @@ function makeCallback(spec, label) {
   const { responses, scope, style = "async" } = spec;
   if (!check(responses, "callback.responses", "array").length) throw protocol("callback.responses is empty");
   for (const r of responses) {
-    if ((typeof r?.token === "string") === (typeof r?.error === "string"))
-      throw protocol("each callback response needs exactly one of token and error (a string)");
+    const kinds = [typeof r?.token === "string", typeof r?.error === "string", Object.hasOwn(r ?? {}, "value")];
+    if (kinds.filter(Boolean).length !== 1)
+      throw protocol("each callback response needs exactly one of token, error (strings) and value");
     check(r.delayMs, "callback response delayMs", "integer", true);
   }
   check(scope, "callback.scope", "string", true);
@@ -101,6 +102,7 @@ function makeCallback(spec, label) {
     invocations.push(record);
     const settle = () => {
       record.endedAt = now();
+      if (Object.hasOwn(r, "value")) return (record.value = r.value); // deliberately not a string
       if (r.error === undefined) return (record.token = r.token.replaceAll("{n}", String(n)));
       record.error = r.error;
       throw new Error(r.error);
@@ -173,7 +175,7 @@ const commands = {
     return {
       sdk: "node", sdkVersion: sdkPackage.pkg.version, language: "typescript",
       generation: GENERATIONS[callbackField], callbackField,
-      capabilities: ["providers", "resume", "syncCallback", "asyncCallback"],
+      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "rawReturn"],
     };
   },
   connect: async (cmd) => {
@@ -192,6 +194,14 @@ const commands = {
     const prompt = need(cmd, "prompt", "string");
     const message = await session.sendAndWait({ prompt }, need(cmd, "timeoutMs", "integer", true));
     return { reply: message?.data?.content ?? "" };
+  },
+  disconnectSession: async (cmd) => {
+    const ref = need(cmd, "ref", "string");
+    const session = sessions.get(ref);
+    if (!session) throw protocol(`unknown session ref "${ref}"`);
+    sessions.delete(ref);
+    await session.disconnect();
+    return {};
   },
   invocations: () => ({ invocations }),
   disconnect: async () => (await stopClient(), {}),

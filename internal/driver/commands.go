@@ -58,6 +58,11 @@ func (d *Driver) Invocations(ctx context.Context) ([]Invocation, error) {
 	return res.Invocations, err
 }
 
+// DisconnectSession disconnects one session, leaving the client connected.
+func (d *Driver) DisconnectSession(ctx context.Context, ref string) error {
+	return d.Call(ctx, "disconnectSession", map[string]string{"ref": ref}, nil)
+}
+
 // Disconnect stops the SDK client.
 func (d *Driver) Disconnect(ctx context.Context) error {
 	return d.Call(ctx, "disconnect", nil, nil)

@@ -49,9 +49,10 @@ type Callback struct {
 
 // Response is what one invocation of a callback does.
 type Response struct {
-	Token   *string `json:"token,omitempty"`
-	Error   *string `json:"error,omitempty"`
-	DelayMs int     `json:"delayMs,omitempty"`
+	Token   *string          `json:"token,omitempty"`
+	Error   *string          `json:"error,omitempty"`
+	Value   *json.RawMessage `json:"value,omitempty"` // a non-string return (capability rawReturn)
+	DelayMs int              `json:"delayMs,omitempty"`
 }
 
 // Tokens is a callback that returns the given tokens in turn ("{n}" is the
@@ -62,6 +63,13 @@ func Tokens(tokens ...string) *Callback {
 		c.Responses = append(c.Responses, Response{Token: &t})
 	}
 	return c
+}
+
+// SetDelay makes every response of the callback wait ms first.
+func (c *Callback) SetDelay(ms int) {
+	for i := range c.Responses {
+		c.Responses[i].DelayMs = ms
+	}
 }
 
 // ModelSpec is an entry of createSession's "models".
@@ -87,6 +95,7 @@ type Invocation struct {
 	Args      json.RawMessage `json:"args"`
 	Token     *string         `json:"token,omitempty"`
 	Error     *string         `json:"error,omitempty"`
+	Value     json.RawMessage `json:"value,omitempty"`
 	StartedAt time.Time       `json:"startedAt"`
 	EndedAt   time.Time       `json:"endedAt"`
 }
@@ -109,6 +118,9 @@ func (i Invocation) String() string {
 	}
 	if i.Error != nil {
 		return out + fmt.Sprintf(" -> error %q", *i.Error)
+	}
+	if i.Value != nil {
+		return out + " -> value " + string(i.Value)
 	}
 	return out + " -> nothing"
 }

@@ -85,7 +85,16 @@ const (
 	Passed        Status = "passed"
 	Failed        Status = "failed"
 	NotApplicable Status = "not applicable"
+	// Observed is a scenario that records what the SDK does where the
+	// contract leaves the case open (tag @observed): neither pass nor fail.
+	Observed Status = "observed"
 )
+
+// Observation is one value a scenario recorded about the SDK's behaviour.
+type Observation struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
 
 // Result is what one scenario did.
 type Result struct {
@@ -95,6 +104,8 @@ type Result struct {
 	Status   Status   `json:"status"`
 	// Message is the failure, or why the scenario does not apply.
 	Message string `json:"message,omitempty"`
+	// Observations are values the scenario recorded, whatever its status.
+	Observations []Observation `json:"observations,omitempty"`
 }
 
 // Judged is a result with the expectation it was judged against.
@@ -111,6 +122,7 @@ type Verdict struct {
 	UnexpectedFailures []Judged `json:"unexpectedFailures"`
 	UnexpectedPasses   []Judged `json:"unexpectedPasses"`
 	NotApplicable      []Judged `json:"notApplicable"`
+	Observed           []Judged `json:"observed"`
 	// Unused lists known failures of this version for scenarios the run
 	// did not include (for example, filtered out by tags).
 	Unused []KnownFailure `json:"unused,omitempty"`
@@ -136,6 +148,8 @@ func (f File) Judge(version string, results []Result) Verdict {
 		switch {
 		case r.Status == NotApplicable:
 			v.NotApplicable = append(v.NotApplicable, j)
+		case r.Status == Observed:
+			v.Observed = append(v.Observed, j)
 		case r.Status == Passed && isKnown:
 			v.UnexpectedPasses = append(v.UnexpectedPasses, j)
 		case r.Status == Passed:
@@ -157,7 +171,7 @@ func (f File) Judge(version string, results []Result) Verdict {
 
 // Summary is a one-line count.
 func (v Verdict) Summary() string {
-	return fmt.Sprintf("%d passed, %d failed (%d expected, %d unexpected), %d unexpectedly passed, %d not applicable",
+	return fmt.Sprintf("%d passed, %d failed (%d expected, %d unexpected), %d unexpectedly passed, %d not applicable, %d observed",
 		len(v.Passed), len(v.ExpectedFailures)+len(v.UnexpectedFailures), len(v.ExpectedFailures),
-		len(v.UnexpectedFailures), len(v.UnexpectedPasses), len(v.NotApplicable))
+		len(v.UnexpectedFailures), len(v.UnexpectedPasses), len(v.NotApplicable), len(v.Observed))
 }

@@ -63,6 +63,7 @@ func TestJudge(t *testing.T) {
 		{Scenario: "known and passes", Status: Passed},
 		{Scenario: "known, other version", Status: Failed},
 		{Scenario: "gen 2 only", Status: NotApplicable, Message: "generation 1 has no sessionId"},
+		{Scenario: "empty token", Status: Observed, Observations: []Observation{{Name: "answer", Value: `{"token":""}`}}},
 	})
 	names := func(js []Judged) []string {
 		var out []string
@@ -77,9 +78,10 @@ func TestJudge(t *testing.T) {
 	assert.Equal(t, []string{"plain fail", "known, other version"}, names(v.UnexpectedFailures))
 	assert.Equal(t, []string{"known and passes"}, names(v.UnexpectedPasses))
 	assert.Equal(t, []string{"gen 2 only"}, names(v.NotApplicable))
+	assert.Equal(t, []string{"empty token"}, names(v.Observed))
 	assert.Equal(t, "known, not run", v.Unused[0].Scenario)
 	assert.False(t, v.OK())
-	assert.Equal(t, "1 passed, 3 failed (1 expected, 2 unexpected), 1 unexpectedly passed, 1 not applicable", v.Summary())
+	assert.Equal(t, "1 passed, 3 failed (1 expected, 2 unexpected), 1 unexpectedly passed, 1 not applicable, 1 observed", v.Summary())
 
 	assert.True(t, f.Judge("1.0.14", []Result{{Scenario: "known and fails", Status: Failed}}).OK())
 	assert.False(t, f.Judge("1.0.14", []Result{{Scenario: "known and passes", Status: Passed}}).OK(),

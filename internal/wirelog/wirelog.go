@@ -37,6 +37,8 @@ type Message struct {
 	Params json.RawMessage `json:"params,omitempty"`
 	Result json.RawMessage `json:"result,omitempty"`
 	Error  *ErrorObject    `json:"error,omitempty"`
+	// Time is when the frame carrying the message was logged.
+	Time time.Time `json:"-"`
 }
 
 // ErrorObject is a JSON-RPC error response's "error" member.
@@ -59,6 +61,7 @@ func (f Frame) Decode() (Message, error) {
 		return m, fmt.Errorf("frame #%d could not be read: %s", f.Seq, f.Err)
 	}
 	err := json.Unmarshal(f.Raw, &m)
+	m.Time = f.Time
 	return m, err
 }
 

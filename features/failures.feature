@@ -1,0 +1,63 @@
+Feature: Unknown providers and failing callbacks
+  A request the SDK cannot serve, for a provider without a callback or from
+  a callback that fails, gets a JSON-RPC error response: not a hang, not a
+  crash, not an empty token. The session and the connection stay usable,
+  and the next request succeeds.
+
+  Background:
+    Given a fake Copilot runtime and a model endpoint
+    And the SDK under test is connected to the runtime
+
+  @BT-9 @fake-only
+  Scenario: A request for a provider without a callback gets an error, and the connection stays usable
+    When session "A" is created with model "red/default" and these providers:
+      | name | callback returns | apiKey     |
+      | red  | red-{n}          |            |
+      | blue |                  | static-key |
+    And the runtime asks session "A" for a token for provider "blue" 1 time in a row
+    And the runtime asks session "A" for a token for provider "ghost" 1 time in a row
+    And the runtime asks session "A" for a token for provider "red" 1 time in a row
+    Then token request 1 was answered with a JSON-RPC error
+    And token request 2 was answered with a JSON-RPC error
+    And token request 3 was answered with the token "red-1"
+    And the callback "A/red" was invoked 1 time
+    And the error message of token request 2 is recorded as the observed behaviour "error for an unknown provider"
+
+  @BT-9 @fake-only
+  Scenario: A request for a named provider when only the singular one has a callback gets an error
+    When session "A" is created with a singular provider whose callback returns "tok-{n}"
+    And the runtime asks session "A" for a token for provider "red" 1 time in a row
+    And the runtime asks session "A" for a token for provider "default" 1 time in a row
+    Then token request 1 was answered with a JSON-RPC error
+    And token request 2 was answered with the token "tok-1"
+    And the callback "A/singular" was invoked 1 time
+
+  @BT-10 @fake-only
+  Scenario Outline: A failing <kind> callback yields an error, and the next request succeeds
+    When session "A" is created with a singular provider whose <kind> callback does:
+      | invocation | does                                   |
+      | 1          | fails with "token service unavailable" |
+      | 2+         | returns "tok-{n}"                      |
+    And the runtime asks session "A" for a token for provider "default" 2 times in a row
+    Then token request 1 was answered with a JSON-RPC error
+    And token request 2 was answered with the token "tok-2"
+    And the callback "A/singular" was invoked 2 times
+
+    Examples:
+      | kind  |
+      | plain |
+      | sync  |
+      | async |
+
+  @BT-10 @fake-only
+  Scenario: A failing callback fails the turn, and the session's next turn succeeds
+    When session "A" is created with a singular provider whose callback does:
+      | invocation | does                                   |
+      | 1          | fails with "token service unavailable" |
+      | 2+         | returns "tok-{n}"                      |
+    And sending "What is 5+5?" in session "A" fails
+    And the SDK sends "What is 5+5?" in session "A"
+    Then the reply is "ten"
+    And the model endpoint received these requests, in order:
+      | path                 | authorization |
+      | /v1/chat/completions | Bearer tok-2  |

@@ -1,0 +1,44 @@
+Feature: Concurrent and slow token requests
+  The runtime may have many token requests in flight at once; each is
+  answered, matched to its request by id, with one callback invocation
+  each. A slow callback is awaited, not cut short by the SDK.
+
+  Background:
+    Given a fake Copilot runtime and a model endpoint
+    And the SDK under test is connected to the runtime
+
+  @BT-11 @fake-only
+  Scenario: 32 token requests in flight at once are each answered by their own provider's callback
+    When session "A" is created with model "p1/default" and these providers:
+      | name | callback returns | callback delay ms |
+      | p1   | p1-{n}           | 200               |
+      | p2   | p2-{n}           | 200               |
+      | p3   | p3-{n}           | 200               |
+      | p4   | p4-{n}           | 200               |
+    And the runtime asks session "A" for 8 tokens for each of the providers "p1", "p2", "p3", "p4", all at once
+    Then every one of the 32 token requests was answered with a token of the provider it named, none twice
+    And the callback "A/p1" was invoked 8 times
+    And the callback "A/p2" was invoked 8 times
+    And the callback "A/p3" was invoked 8 times
+    And the callback "A/p4" was invoked 8 times
+    And the largest number of callback invocations running at once is recorded as the observed behaviour "overlapping callbacks of 32 concurrent requests"
+
+  @BT-12 @fake-only
+  Scenario: A callback that takes 3 seconds is awaited
+    When session "A" is created with a singular provider whose callback does:
+      | invocation | does                           |
+      | 1+         | returns "slow-{n}" after 3000 ms |
+    And the runtime asks session "A" for a token for provider "default" 1 time in a row
+    Then token request 1 was answered with the token "slow-1"
+    And token request 1 was answered no sooner than 3000 ms after it was sent
+
+  @BT-12 @BT-15
+  Scenario: A turn waits for a callback that takes 3 seconds
+    When session "A" is created with a singular provider whose callback does:
+      | invocation | does                             |
+      | 1+         | returns "slow-{n}" after 3000 ms |
+    And the SDK sends "What is 5+5?" in session "A"
+    Then the reply is "ten"
+    And the model endpoint received these requests, in order:
+      | path                 | authorization |
+      | /v1/chat/completions | Bearer slow-1 |

@@ -1,0 +1,55 @@
+Feature: Token requests are scoped to the session they name
+  A token request names a session. The SDK passes that session's id to the
+  callback (contract generation 2), routes the request to that session's
+  callbacks only, and answers a request for a session it does not have with
+  a JSON-RPC error.
+
+  Background:
+    Given a fake Copilot runtime and a model endpoint
+    And the SDK under test is connected to the runtime
+
+  @BT-7 @gen2
+  Scenario: The callback receives the id of the session the request names
+    When session "A" is created with a singular provider whose callback returns "a-{n}"
+    And session "B" is created with a singular provider whose callback returns "b-{n}"
+    And the SDK sends "What is 5+5?" in session "A"
+    And the SDK sends "What is 5+5?" in session "B"
+    Then every invocation of the callback "A/singular" received the sessionId of session "A"
+    And every invocation of the callback "B/singular" received the sessionId of session "B"
+
+  @BT-7 @gen2 @fake-only
+  Scenario: A named provider's callback receives the session id too
+    When session "A" is created with model "red/default" and these providers:
+      | name | callback returns |
+      | red  | red-{n}          |
+    And the runtime asks session "A" for a token for provider "red" 2 times in a row
+    Then every invocation of the callback "A/red" received the sessionId of session "A"
+
+  @BT-8 @fake-only
+  Scenario: A request naming one session never reaches another session's callbacks
+    When session "A" is created with a singular provider whose callback returns "a-{n}"
+    And session "B" is created with a singular provider whose callback returns "b-{n}"
+    And the runtime asks session "B" for a token for provider "default" 2 times in a row
+    Then the SDK answered the token requests, in order, with the tokens "b-1", "b-2"
+    And the callback "B/singular" was invoked 2 times
+    And the callback "A/singular" was not invoked
+
+  @BT-8 @fake-only
+  Scenario: A request naming an unknown session gets an error, and the connection stays usable
+    When session "A" is created with a singular provider whose callback returns "a-{n}"
+    And the runtime asks for a token for provider "default" in a session it does not know, "no-such-session"
+    And the runtime asks session "A" for a token for provider "default" 1 time in a row
+    Then token request 1 was answered with a JSON-RPC error
+    And token request 2 was answered with the token "a-1"
+    And the callback "A/singular" was invoked 1 time
+
+  @BT-8 @fake-only
+  Scenario: A request naming a disconnected session gets an error, and the connection stays usable
+    When session "A" is created with a singular provider whose callback returns "a-{n}"
+    And session "B" is created with a singular provider whose callback returns "b-{n}"
+    And session "A" is disconnected
+    And the runtime asks session "A" for a token for provider "default" 1 time in a row
+    And the runtime asks session "B" for a token for provider "default" 1 time in a row
+    Then token request 1 was answered with a JSON-RPC error
+    And token request 2 was answered with the token "b-1"
+    And the callback "A/singular" was not invoked
