@@ -1,7 +1,8 @@
 # The bearer-token callback conformance suite. `make help` lists the targets.
 #
 #   make conformance SDK=node                 the main job, for one SDK
-#   make conformance SDK=go SDK_VERSION=v1.0.13
+#   make conformance SDK=node SDK_VERSION=1.0.4       generation 1
+#   make conformance SDK=node,go,node@1.0.4           several builds, with a summary table
 #   make conformance SDK=node SDK_SOURCE=../copilot-sdk/nodejs
 #   make conformance SDK=node TAGS=@BT-4      only the scenarios of one rule
 #   make test                                 every test of the suite (what CI runs)
@@ -34,8 +35,11 @@ vet: ## go vet and gofmt
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l internal steps)" || { gofmt -l internal steps; echo "gofmt needed"; exit 1; }
 
-test: setup vet ## every test: unit tests, the features for node and go, and the mutant SDKs each rule must catch
-	SDK=node,go $(GO) test -count=1 -timeout 80m ./...
+# The SDK builds CI checks: the pinned ones, and Node 1.0.4 for contract generation 1.
+TEST_SDKS ?= node,go,node@1.0.4
+
+test: setup vet ## every test: unit tests, the features for $(TEST_SDKS), and the mutant SDKs each rule must catch
+	SDK=$(TEST_SDKS) SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 80m ./...
 
 clean: ## remove reports and prepared drivers
 	rm -rf results .cache drivers/node/node_modules

@@ -3,6 +3,7 @@ package steps_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,36 +13,47 @@ import (
 	"conformance/steps"
 )
 
-// TestConformance runs the features against each SDK named in $SDK
-// (comma-separated, or "all"; default "node,go"), with $SDK_VERSION,
-// $SDK_SOURCE and $TAGS passed through. It fails on unexpected results only.
+// TestConformance runs the features against each SDK named in $SDK: a
+// comma-separated list of names, each optionally with @<version> (e.g.
+// "node,go,node@1.0.4"), or "all" for every SDK with a driver; default
+// "node,go". $SDK_VERSION, $SDK_SOURCE and $TAGS apply to every entry
+// without its own version. It fails on unexpected results only, and ends
+// with a summary table when it ran more than one SDK build.
 func TestConformance(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := strings.Split(envOr("SDK", "node,go"), ",")
-	all := len(names) == 1 && names[0] == "all"
+	entries := strings.Split(envOr("SDK", "node,go"), ",")
+	all := len(entries) == 1 && strings.TrimSpace(entries[0]) == "all"
 	if all {
-		names = sdk.Names()
+		entries = sdk.Names()
 	}
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			report, err := steps.Run(context.Background(), steps.Config{
-				SDK: strings.TrimSpace(name), Root: root,
-				Version: os.Getenv("SDK_VERSION"), Source: os.Getenv("SDK_SOURCE"), Tags: os.Getenv("TAGS"),
-			})
-			var missing *sdk.MissingToolchainError
-			if all && errors.As(err, &missing) {
-				t.Skip(err) // SDK=all runs what this machine can run, and says what it cannot
-			}
+	var rows []steps.SummaryRow
+	for _, entry := range entries {
+		name, version, _ := strings.Cut(strings.TrimSpace(entry), "@")
+		if version == "" {
+			version = os.Getenv("SDK_VERSION")
+		}
+		cfg := steps.Config{SDK: name, Version: version, Source: os.Getenv("SDK_SOURCE"), Root: root, Tags: os.Getenv("TAGS")}
+		t.Run(cfg.Label(), func(t *testing.T) {
+			report, err := steps.Run(context.Background(), cfg)
 			if err != nil {
+				rows = append(rows, steps.SummaryRow{Label: cfg.Label(), Problem: err.Error()})
+				var missing *sdk.MissingToolchainError
+				if all && errors.As(err, &missing) {
+					t.Skip(err) // SDK=all runs what this machine can run, and says what it cannot
+				}
 				t.Fatal(err)
 			}
+			rows = append(rows, steps.SummaryRow{Label: cfg.Label(), Report: report})
 			if !report.Verdict.OK() {
 				t.Errorf("%s: %s; see %s", report.Label, report.Verdict.Summary(), report.ResultsDir)
 			}
 		})
+	}
+	if len(rows) > 1 {
+		fmt.Printf("\n%s", steps.FormatSummary(rows))
 	}
 }
 
