@@ -15,7 +15,7 @@ GO          ?= go
 
 export SDK SDK_VERSION SDK_SOURCE TAGS
 
-.PHONY: help setup conformance test unit vet clean
+.PHONY: help setup conformance bench test unit vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,11 @@ setup: ## download the suite's Go modules and check the toolchains (drivers inst
 
 conformance: setup ## run the features against $(SDK) (node, go, or a comma-separated list); reports in results/
 	$(GO) test -count=1 -timeout 60m -v -run '^TestConformance$$' ./steps
+
+BENCH_N ?= 200
+
+bench: setup ## getToken round trip per SDK (sequential and concurrent), with a Go baseline; results/bench.json
+	$(GO) run ./internal/cmd/bench -sdk '$(SDK)' -n $(BENCH_N) -out results/bench.json
 
 unit: ## the suite's own unit tests (no SDK needed)
 	$(GO) test -count=1 -timeout 10m ./internal/...

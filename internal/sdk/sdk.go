@@ -102,6 +102,13 @@ func (s SDK) Prepare(ctx context.Context, o Options) (driver.Command, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	// The driver runs in its own directory: paths into the checkout must
+	// not depend on where the suite was started.
+	root, err := filepath.Abs(o.Root)
+	if err != nil {
+		return driver.Command{}, err
+	}
+	o.Root = root
 	if o.Source != "" {
 		abs, err := filepath.Abs(o.Source)
 		if err != nil {

@@ -1,0 +1,133 @@
+// Command bench measures the providerToken.getToken round trip for each
+// SDK (make bench). See package bench.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"conformance/internal/bench"
+	"conformance/internal/driver"
+	"conformance/internal/fakeruntime"
+	"conformance/internal/procgroup"
+	"conformance/internal/sdk"
+)
+
+func main() {
+	sdks := flag.String("sdk", "node,go", "comma-separated SDKs to measure (or all)")
+	n := flag.Int("n", 200, "requests per series")
+	root := flag.String("root", ".", "the suite's checkout")
+	out := flag.String("out", "results/bench.json", "where to write the JSON report")
+	flag.Parse()
+	defer procgroup.KillAll()
+
+	names := strings.Split(*sdks, ",")
+	if *sdks == "all" {
+		names = sdk.Names()
+	}
+	ctx := context.Background()
+	results, err := baseline(ctx, *n)
+	if err != nil {
+		fail("go baseline: %v", err)
+	}
+	for _, name := range names {
+		r, err := measureSDK(ctx, *root, strings.TrimSpace(name), *n)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", name, err)
+			continue // the others are still worth measuring; the exit code says something failed
+		}
+		results = append(results, r...)
+	}
+	fmt.Print(bench.Table(results))
+	report := bench.Report{Date: time.Now().UTC().Format(time.RFC3339), Runtime: "fake " + fakeruntime.Version, N: *n, Results: results}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		fail("%v", err)
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		fail("%v", err)
+	}
+	defer f.Close()
+	if err := report.WriteJSON(f); err != nil {
+		fail("%v", err)
+	}
+	fmt.Println("wrote", *out)
+	if len(results) < 2*(len(names)+1) {
+		os.Exit(1)
+	}
+}
+
+func baseline(ctx context.Context, n int) ([]bench.Result, error) {
+	rt, err := fakeruntime.Start()
+	if err != nil {
+		return nil, err
+	}
+	defer rt.Close()
+	b, err := bench.StartBaseline(ctx, rt.Addr())
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	seq, conc, err := bench.Measure(ctx, rt, b.SessionID, fakeruntime.DefaultProviderName, n)
+	if err != nil {
+		return nil, err
+	}
+	return series("go baseline", seq, conc), nil
+}
+
+func measureSDK(ctx context.Context, root, name string, n int) ([]bench.Result, error) {
+	s, err := sdk.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := s.Prepare(ctx, sdk.Options{Root: root, Log: os.Stderr})
+	if err != nil {
+		return nil, err
+	}
+	rt, err := fakeruntime.Start()
+	if err != nil {
+		return nil, err
+	}
+	defer rt.Close()
+	d, err := driver.Start(cmd)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	hello, err := d.Hello(cctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Connect(cctx, rt.Addr()); err != nil {
+		return nil, err
+	}
+	id, err := d.CreateSession(cctx, driver.SessionSpec{Ref: "bench", Model: "gpt-4o",
+		Provider: &driver.Provider{Type: "openai", BaseURL: "http://127.0.0.1:9/v1", Callback: driver.Tokens("tok-{n}")}})
+	if err != nil {
+		return nil, err
+	}
+	seq, conc, err := bench.Measure(ctx, rt, id, fakeruntime.DefaultProviderName, n)
+	if err != nil {
+		return nil, err
+	}
+	return series(hello.SDK+" "+hello.SDKVersion, seq, conc), nil
+}
+
+func series(client string, seq, conc bench.Stats) []bench.Result {
+	return []bench.Result{
+		{Client: client, Transport: "tcp", Mode: "sequential", Stats: seq},
+		{Client: client, Transport: "tcp", Mode: "concurrent", Stats: conc},
+	}
+}
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+	os.Exit(1)
+}
