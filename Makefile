@@ -15,7 +15,7 @@ GO          ?= go
 
 export SDK SDK_VERSION SDK_SOURCE TAGS
 
-.PHONY: help setup conformance bench test unit vet clean
+.PHONY: help setup conformance bench dashboard test unit vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ BENCH_N ?= 200
 
 bench: setup ## getToken round trip per SDK (sequential and concurrent), with a Go baseline; results/bench.json
 	$(GO) run ./internal/cmd/bench -sdk '$(SDK)' -n $(BENCH_N) -out results/bench.json
+
+dashboard: ## the parity dashboard from every run under results/: results/dashboard.html and dashboard.md
+	$(GO) run ./internal/cmd/dashboard -results results
 
 unit: ## the suite's own unit tests (no SDK needed)
 	$(GO) test -count=1 -timeout 10m ./internal/...

@@ -5,7 +5,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +17,9 @@ import (
 
 	"conformance/internal/driver"
 	"conformance/internal/expectations"
+	"conformance/internal/fakeruntime"
 	"conformance/internal/procgroup"
+	"conformance/internal/results"
 	"conformance/internal/sdk"
 )
 
@@ -50,6 +51,7 @@ func (c Config) Label() string {
 // Report is what a run found.
 type Report struct {
 	Label      string
+	Config     Config
 	Hello      driver.Hello
 	Verdict    expectations.Verdict
 	ResultsDir string
@@ -139,7 +141,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if len(run.results) == 0 {
 		return nil, fmt.Errorf("%s: godog ran no scenario (status %d); check the tag filter %q", cfg.Label(), status, cfg.Tags)
 	}
-	report := &Report{Label: cfg.Label(), Hello: hello, Verdict: exp.Judge(hello.SDKVersion, run.results), ResultsDir: resultsDir}
+	report := &Report{Label: cfg.Label(), Config: cfg, Hello: hello, Verdict: exp.Judge(hello.SDKVersion, run.results), ResultsDir: resultsDir}
 	if err := writeVerdict(report); err != nil {
 		return nil, err
 	}
@@ -169,16 +171,12 @@ func helloOnce(ctx context.Context, cmd driver.Command) (driver.Hello, error) {
 }
 
 func writeVerdict(r *Report) error {
-	b, err := json.MarshalIndent(map[string]any{
-		"label": r.Label, "sdk": r.Hello.SDK, "sdkVersion": r.Hello.SDKVersion,
-		"generation": r.Hello.Generation, "callbackField": r.Hello.CallbackField,
-		"runtime": "fake", "finishedAt": time.Now().UTC().Format(time.RFC3339),
-		"ok": r.Verdict.OK(), "verdict": r.Verdict,
-	}, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(r.ResultsDir, "verdict.json"), b, 0o644)
+	return results.Run{
+		Label: r.Label, SDK: r.Config.SDK, SDKVersion: r.Hello.SDKVersion, RequestedVersion: r.Config.Version,
+		Source: r.Config.Source, Tags: r.Config.Tags, Generation: r.Hello.Generation, CallbackField: r.Hello.CallbackField,
+		Runtime: "fake", RuntimeVersion: fakeruntime.Version, Runner: "local", Transport: "tcp",
+		FinishedAt: time.Now().UTC().Format(time.RFC3339), OK: r.Verdict.OK(), Verdict: r.Verdict,
+	}.Write(r.ResultsDir)
 }
 
 func printVerdict(w io.Writer, r *Report) {

@@ -1,0 +1,114 @@
+package dashboard
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"conformance/internal/bench"
+	"conformance/internal/expectations"
+	"conformance/internal/results"
+)
+
+func judged(name string, status expectations.Status, tags ...string) expectations.Judged {
+	return expectations.Judged{Result: expectations.Result{Feature: "f", Scenario: name, Tags: tags, Status: status}}
+}
+
+// fixtureRuns are two runs that differ in every way a cell can.
+func fixtureRuns() []results.Run {
+	expected := judged("disconnected session", expectations.Failed, "@BT-8")
+	expected.Expected, expected.Reason = true, "keeps answering after disconnect"
+	unexpected := judged("unknown session", expectations.Failed, "@BT-8")
+	unexpected.Message = "answered with a token"
+	observed := judged("empty token", expectations.Observed, "@BT-6")
+	observed.Observations = []expectations.Observation{{Name: "answer", Value: `{"token":""}`}}
+	na := judged("session id", expectations.NotApplicable, "@BT-7")
+	na.Message = "needs contract generation 2"
+	return []results.Run{
+		{Label: "go", SDK: "go", SDKVersion: "1.0.14", Generation: 2, Runtime: "fake", RuntimeVersion: "fake-1", Runner: "local", Transport: "tcp", OK: true,
+			Verdict: expectations.Verdict{
+				Passed:           []expectations.Judged{judged("session id", expectations.Passed, "@BT-7"), judged("unknown session", expectations.Passed, "@BT-8")},
+				ExpectedFailures: []expectations.Judged{expected},
+				Observed:         []expectations.Judged{observed},
+			}},
+		{Label: "node@1.0.4", SDK: "node", SDKVersion: "1.0.4", RequestedVersion: "1.0.4", Generation: 1, Runtime: "fake", RuntimeVersion: "fake-1", Runner: "local", Transport: "tcp",
+			Verdict: expectations.Verdict{
+				UnexpectedFailures: []expectations.Judged{unexpected},
+				NotApplicable:      []expectations.Judged{na},
+			}},
+	}
+}
+
+func section(p Page, id string) Section {
+	for _, s := range p.Sections {
+		if s.ID == id {
+			return s
+		}
+	}
+	return Section{}
+}
+
+func TestBuildPutsEachScenarioUnderItsRulesWithOneCellPerRun(t *testing.T) {
+	p := Build(fixtureRuns(), nil, "abc123", time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	require.Len(t, p.Sections, 15)
+	assert.Equal(t, "BT-1", p.Sections[0].ID)
+	require.Len(t, p.Columns, 2)
+	assert.Equal(t, "node 1.0.4", p.Columns[1].Title)
+	assert.Equal(t, "gen 1 · fake runtime · local · tcp", p.Columns[1].Subtitle)
+	assert.Equal(t, "make conformance SDK=node SDK_VERSION=1.0.4", p.Columns[1].Reproduce)
+
+	bt8 := section(p, "BT-8")
+	require.Len(t, bt8.Scenarios, 2)
+	assert.Equal(t, "disconnected session", bt8.Scenarios[0].Name)
+	assert.Equal(t, []string{"expected", "notrun"}, []string{bt8.Scenarios[0].Cells[0].Class, bt8.Scenarios[0].Cells[1].Class})
+	assert.Equal(t, "keeps answering after disconnect", bt8.Scenarios[0].Cells[0].Detail)
+	assert.Equal(t, []string{"passed", "unexpected"}, []string{bt8.Scenarios[1].Cells[0].Class, bt8.Scenarios[1].Cells[1].Class})
+	assert.Equal(t, []string{"1/2", "0/1"}, bt8.Totals)
+
+	bt7 := section(p, "BT-7")
+	assert.Equal(t, "na", bt7.Scenarios[0].Cells[1].Class)
+	assert.Equal(t, "needs contract generation 2", bt7.Scenarios[0].Cells[1].Detail)
+	assert.Equal(t, []string{"1/1", "0/0"}, bt7.Totals, "not applicable counts neither way")
+
+	bt6 := section(p, "BT-6")
+	assert.Equal(t, "observed", bt6.Scenarios[0].Cells[0].Class)
+	assert.Equal(t, `{"token":""}`, bt6.Scenarios[0].Cells[0].Values[0].Value)
+	assert.Empty(t, section(p, "BT-1").Scenarios)
+}
+
+func TestHTMLIsSelfContained(t *testing.T) {
+	p := Build(fixtureRuns(), &bench.Report{N: 10, Runtime: "fake fake-1", Results: []bench.Result{
+		{Client: "go 1.0.14", Transport: "tcp", Mode: "sequential", Stats: bench.Stats{N: 10, P50: 100 * time.Microsecond}},
+	}}, "abc123", time.Now())
+	var b bytes.Buffer
+	require.NoError(t, p.HTML(&b))
+	html := b.String()
+	for _, banned := range []string{"<script", "src=", "href=", "@import", "url("} {
+		assert.NotContains(t, html, banned, "the page must need no script and no network")
+	}
+	for _, want := range []string{"suite abc123", "BT-15", "keeps answering after disconnect", "FAILED (unexpected)",
+		"needs contract generation 2", `{&#34;token&#34;:&#34;&#34;}`, "make conformance SDK=node SDK_VERSION=1.0.4", "go 1.0.14", "0.10"} {
+		assert.Contains(t, html, want)
+	}
+}
+
+func TestMarkdownHasARowPerRuleAndScenario(t *testing.T) {
+	p := Build(fixtureRuns(), nil, "abc123", time.Now())
+	var b bytes.Buffer
+	require.NoError(t, p.Markdown(&b))
+	md := b.String()
+	rows := 0
+	for _, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| rule / scenario") {
+			rows++
+			assert.Equal(t, 2+1, strings.Count(line, " |"), "one cell per column: %s", line)
+		}
+	}
+	assert.Equal(t, 15+4, rows)
+	assert.Contains(t, md, "| disconnected session | failed (expected): keeps answering after disconnect | not run |")
+	assert.Contains(t, md, "`make conformance SDK=node SDK_VERSION=1.0.4`")
+}

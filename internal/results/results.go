@@ -1,0 +1,76 @@
+// Package results reads and writes the record a conformance run leaves in
+// results/<label>/verdict.json: what was run (SDK build, runtime, runner,
+// transport) and how each scenario was judged. The dashboard reads these.
+package results
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"conformance/internal/expectations"
+)
+
+// FileName is the record's name inside a run's results directory.
+const FileName = "verdict.json"
+
+// Run is one run's record.
+type Run struct {
+	Label            string               `json:"label"`
+	SDK              string               `json:"sdk"`
+	SDKVersion       string               `json:"sdkVersion"`
+	RequestedVersion string               `json:"requestedVersion,omitempty"` // SDK_VERSION
+	Source           string               `json:"source,omitempty"`           // SDK_SOURCE
+	Tags             string               `json:"tags,omitempty"`
+	Generation       int                  `json:"generation"`
+	CallbackField    string               `json:"callbackField"`
+	Runtime          string               `json:"runtime"` // "fake" or "real"
+	RuntimeVersion   string               `json:"runtimeVersion"`
+	Runner           string               `json:"runner"`    // "local" or "container"
+	Transport        string               `json:"transport"` // "tcp" or "stdio"
+	FinishedAt       string               `json:"finishedAt"`
+	OK               bool                 `json:"ok"`
+	Verdict          expectations.Verdict `json:"verdict"`
+}
+
+// Write stores the record in dir.
+func (r Run) Write(dir string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, FileName), b, 0o644)
+}
+
+// LoadAll reads every results/*/verdict.json under dir, sorted by label.
+// A directory without a record is not a run and is skipped; a record that
+// cannot be read is an error naming the file.
+func LoadAll(dir string) ([]Run, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*", FileName))
+	if err != nil {
+		return nil, err
+	}
+	var runs []Run
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		var r Run
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if r.Label == "" || r.SDK == "" {
+			return nil, fmt.Errorf("%s: not a run record (no label or sdk)", p)
+		}
+		runs = append(runs, r)
+	}
+	if len(runs) == 0 {
+		return nil, errors.New("no run records (results/*/verdict.json) under " + dir + ": run make conformance first")
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].Label < runs[j].Label })
+	return runs, nil
+}
