@@ -90,7 +90,7 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	for _, banned := range []string{"<script", "src=", "href=", "@import", "url("} {
 		assert.NotContains(t, html, banned, "the page must need no script and no network")
 	}
-	for _, want := range []string{"suite abc123", "BT-15", "keeps answering after disconnect", "FAILED (unexpected)",
+	for _, want := range []string{"suite abc123", "BT-15", "<code>hasBearerTokenProvider: true</code>", "keeps answering after disconnect", "FAILED (unexpected)",
 		"needs contract generation 2", `{&#34;token&#34;:&#34;&#34;}`, "make conformance SDK=node SDK_VERSION=1.0.4", "go 1.0.14", "0.10"} {
 		assert.Contains(t, html, want)
 	}

@@ -13,8 +13,23 @@ import (
 var templates embed.FS
 
 var page = template.Must(template.New("page.html.tmpl").Funcs(template.FuncMap{
-	"ms": func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) },
+	"ms":   func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) },
+	"code": codeSpans,
 }).ParseFS(templates, "page.html.tmpl"))
+
+// codeSpans renders the rule texts' `backtick` spans as <code>, escaping
+// everything else.
+func codeSpans(s string) template.HTML {
+	var b strings.Builder
+	for i, part := range strings.Split(s, "`") {
+		if i%2 == 1 {
+			b.WriteString("<code>" + template.HTMLEscapeString(part) + "</code>")
+		} else {
+			b.WriteString(template.HTMLEscapeString(part))
+		}
+	}
+	return template.HTML(b.String())
+}
 
 // HTML writes the page: one file, inline CSS, no script, no external link.
 func (p Page) HTML(w io.Writer) error { return page.Execute(w, p) }
