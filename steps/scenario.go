@@ -140,6 +140,7 @@ func (sc *scenario) after(ctx context.Context, p *godog.Scenario, err error) (co
 		result.Status = expectations.Observed
 	}
 	sc.suite.record(result)
+	sc.suite.progress.finish(result, sc.suite.known, err)
 	return ctx, hookErr
 }
 

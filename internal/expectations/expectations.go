@@ -131,14 +131,21 @@ type Verdict struct {
 // OK reports whether the run had no unexpected result.
 func (v Verdict) OK() bool { return len(v.UnexpectedFailures) == 0 && len(v.UnexpectedPasses) == 0 }
 
-// Judge compares results with the expectations for the given SDK version.
-func (f File) Judge(version string, results []Result) Verdict {
+// Known returns the known failures that apply to an SDK version, by
+// scenario name.
+func (f File) Known(version string) map[string]KnownFailure {
 	known := map[string]KnownFailure{}
 	for _, k := range f.KnownFailures {
 		if k.appliesTo(version) {
 			known[k.Scenario] = k
 		}
 	}
+	return known
+}
+
+// Judge compares results with the expectations for the given SDK version.
+func (f File) Judge(version string, results []Result) Verdict {
+	known := f.Known(version)
 	var v Verdict
 	ran := map[string]bool{}
 	for _, r := range results {
