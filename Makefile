@@ -31,7 +31,7 @@ conformance: setup ## run the features against $(SDK) (node, go, or a comma-sepa
 BENCH_N ?= 200
 
 bench: setup ## getToken round trip per SDK (sequential and concurrent), with a Go baseline; results/bench.json
-	$(GO) run ./internal/cmd/bench -sdk '$(SDK)' -n $(BENCH_N) -out results/bench.json
+	$(GO) run ./internal/cmd/bench -sdk '$(SDK)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -n $(BENCH_N) -out results/bench.json
 
 dashboard: ## the parity dashboard from every run under results/: results/dashboard.html and dashboard.md
 	$(GO) run ./internal/cmd/dashboard -results results

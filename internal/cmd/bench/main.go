@@ -23,6 +23,8 @@ func main() {
 	n := flag.Int("n", 200, "requests per series")
 	root := flag.String("root", ".", "the suite's checkout")
 	out := flag.String("out", "results/bench.json", "where to write the JSON report")
+	version := flag.String("version", "", "a published SDK version instead of the pinned one (SDK_VERSION)")
+	source := flag.String("source", "", "a local SDK checkout or package instead of the registry's (SDK_SOURCE)")
 	flag.Parse()
 	defer procgroup.KillAll()
 
@@ -36,7 +38,7 @@ func main() {
 		fail("go baseline: %v", err)
 	}
 	for _, name := range names {
-		r, err := measureSDK(ctx, *root, strings.TrimSpace(name), *n)
+		r, err := measureSDK(ctx, sdk.Options{Root: *root, Version: *version, Source: *source, Log: os.Stderr}, strings.TrimSpace(name), *n)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", name, err)
 			continue // the others are still worth measuring; the exit code says something failed
@@ -80,12 +82,12 @@ func baseline(ctx context.Context, n int) ([]bench.Result, error) {
 	return series("go baseline", seq, conc), nil
 }
 
-func measureSDK(ctx context.Context, root, name string, n int) ([]bench.Result, error) {
+func measureSDK(ctx context.Context, opts sdk.Options, name string, n int) ([]bench.Result, error) {
 	s, err := sdk.Lookup(name)
 	if err != nil {
 		return nil, err
 	}
-	cmd, err := s.Prepare(ctx, sdk.Options{Root: root, Log: os.Stderr})
+	cmd, err := s.Prepare(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
