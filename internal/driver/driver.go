@@ -34,46 +34,101 @@ const DefaultTimeout = 30 * time.Second
 // the largest answer and stays far below this.
 const maxLine = 16 << 20
 
-// Driver is a running driver process.
+// Process is a running driver program, wherever it runs: a local child
+// process (StartLocal) or a container.
+type Process interface {
+	// Stdin takes commands; closing it tells the driver to exit.
+	Stdin() io.WriteCloser
+	// Stdout gives answers.
+	Stdout() io.Reader
+	// Exited is closed when the program has ended; ExitErr then says how.
+	Exited() <-chan struct{}
+	ExitErr() error
+	// Stop ends the program and whatever it started, whatever its state,
+	// and waits for it. It is safe to call more than once.
+	Stop()
+	// String names the program for messages.
+	String() string
+}
+
+// Driver speaks the protocol with a running driver program.
 type Driver struct {
-	cmd     Command
-	proc    *exec.Cmd
-	stdin   io.WriteCloser
-	lines   chan []byte   // answer lines from stdout
-	readErr error         // why stdout ended, set before lines is closed
-	exited  chan struct{} // closed when the process has exited
-	exitErr error         // its exit status, set before exited is closed
-	stderr  *tailBuffer
+	proc    Process
+	lines   chan []byte // answer lines from stdout
+	readErr error       // why stdout ended, set before lines is closed
+	stderr  *StderrTail
 
 	mu     sync.Mutex // one command at a time (PROTOCOL.md)
 	nextID int
 	broken error // set once the driver broke the protocol; later calls fail fast
 }
 
-// Start runs the driver as a child process in its own process group.
+// New talks to an already running driver program whose stderr is being
+// copied into stderr.
+func New(p Process, stderr *StderrTail) *Driver {
+	d := &Driver{proc: p, lines: make(chan []byte, 1), stderr: stderr}
+	go d.readLines(p.Stdout())
+	return d
+}
+
+// NewStderrTail returns a writer that keeps the last 64 KiB written to it,
+// for a Process to copy the driver's stderr into.
+func NewStderrTail() *StderrTail { return &StderrTail{max: 64 << 10} }
+
+// Start runs the driver as a local child process in its own process group.
 func Start(c Command) (*Driver, error) {
+	stderr := NewStderrTail()
+	p, err := StartLocal(c, stderr)
+	if err != nil {
+		return nil, err
+	}
+	return New(p, stderr), nil
+}
+
+// localProcess is a driver run as a child process (see procgroup).
+type localProcess struct {
+	cmd     Command
+	proc    *exec.Cmd
+	stdin   io.WriteCloser
+	stdout  io.Reader
+	exited  chan struct{}
+	exitErr error
+}
+
+// StartLocal starts the command in its own process group, its stderr going
+// to stderr.
+func StartLocal(c Command, stderr io.Writer) (Process, error) {
 	proc := exec.Command(c.Path, c.Args...)
 	proc.Dir = c.Dir
 	proc.Env = append(os.Environ(), c.Env...)
-	d := &Driver{cmd: c, proc: proc, lines: make(chan []byte, 1), exited: make(chan struct{}), stderr: newTailBuffer(64 << 10)}
-	proc.Stderr = d.stderr
+	proc.Stderr = stderr
+	p := &localProcess{cmd: c, proc: proc, exited: make(chan struct{})}
 	var err error
-	if d.stdin, err = proc.StdinPipe(); err != nil {
+	if p.stdin, err = proc.StdinPipe(); err != nil {
 		return nil, err
 	}
-	stdout, err := proc.StdoutPipe()
-	if err != nil {
+	if p.stdout, err = proc.StdoutPipe(); err != nil {
 		return nil, err
 	}
 	if err := procgroup.Start(proc); err != nil {
 		return nil, fmt.Errorf("starting driver %s: %w", c, err)
 	}
-	go d.readLines(stdout)
 	go func() {
-		d.exitErr = proc.Wait()
-		close(d.exited)
+		p.exitErr = proc.Wait()
+		close(p.exited)
 	}()
-	return d, nil
+	return p, nil
+}
+
+func (p *localProcess) Stdin() io.WriteCloser   { return p.stdin }
+func (p *localProcess) Stdout() io.Reader       { return p.stdout }
+func (p *localProcess) Exited() <-chan struct{} { return p.exited }
+func (p *localProcess) ExitErr() error          { return p.exitErr }
+func (p *localProcess) String() string          { return p.cmd.String() }
+
+func (p *localProcess) Stop() {
+	procgroup.Stop(p.proc, p.exited, 2*time.Second)
+	<-p.exited
 }
 
 func (d *Driver) readLines(stdout io.Reader) {
@@ -109,7 +164,7 @@ func (d *Driver) Call(ctx context.Context, cmd string, fields any, result any) e
 	if err != nil {
 		return err
 	}
-	if _, err := d.stdin.Write(line); err != nil {
+	if _, err := d.proc.Stdin().Write(line); err != nil {
 		return d.fail(fmt.Errorf("driver did not take command %s: %v", cmd, err))
 	}
 	for {
@@ -163,8 +218,8 @@ func commandLine(id int, cmd string, fields any) ([]byte, error) {
 
 func (d *Driver) diedError(cmd string) error {
 	select {
-	case <-d.exited:
-		return fmt.Errorf("driver exited (%v) instead of answering %s", d.exitErr, cmd)
+	case <-d.proc.Exited():
+		return fmt.Errorf("driver exited (%v) instead of answering %s", d.proc.ExitErr(), cmd)
 	case <-time.After(2 * time.Second):
 		if d.readErr != nil {
 			return fmt.Errorf("reading driver's stdout while %s was pending: %v", cmd, d.readErr)
@@ -176,7 +231,7 @@ func (d *Driver) diedError(cmd string) error {
 // fail marks the driver broken: after a protocol violation its stdout can
 // no longer be trusted to line up with commands.
 func (d *Driver) fail(err error) error {
-	d.broken = fmt.Errorf("%w\n--- driver %s, stderr (last lines) ---\n%s", err, d.cmd, d.Stderr())
+	d.broken = fmt.Errorf("%w\n--- driver %s, stderr (last lines) ---\n%s", err, d.proc, d.Stderr())
 	return d.broken
 }
 
@@ -194,24 +249,22 @@ func (d *Driver) Stderr() string {
 func (d *Driver) Close() {
 	d.mu.Lock()
 	if d.broken == nil {
-		_ = d.stdin.Close() // EOF on stdin: PROTOCOL.md says exit
+		_ = d.proc.Stdin().Close() // EOF on stdin: PROTOCOL.md says exit
 	}
 	d.broken = errors.New("driver was closed")
 	d.mu.Unlock()
-	procgroup.Stop(d.proc, d.exited, 2*time.Second)
-	<-d.exited
+	d.proc.Stop()
 }
 
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
+// StderrTail keeps the last bytes written to it: the end of a driver's
+// stderr, which failure messages show.
+type StderrTail struct {
 	mu  sync.Mutex
 	max int
 	buf bytes.Buffer
 }
 
-func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
+func (t *StderrTail) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buf.Write(p)
@@ -221,7 +274,7 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (t *tailBuffer) String() string {
+func (t *StderrTail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.buf.String()
