@@ -440,9 +440,29 @@ func (d *driver) send(c command) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	// SendAndWait returns on session.error, before the turn's session.idle
+	// arrives; a send right after could then take that stale idle for its
+	// own end. So a failed turn is over only once its idle has been seen.
+	idle := make(chan struct{}, 1)
+	unsubscribe := s.On(func(e copilot.SessionEvent) {
+		if _, ok := e.Data.(*copilot.SessionIdleData); ok {
+			select {
+			case idle <- struct{}{}:
+			default:
+			}
+		}
+	})
+	defer unsubscribe()
 	ev, err := s.SendAndWait(ctx, copilot.MessageOptions{Prompt: c.Prompt})
-	if err != nil || ev == nil {
+	if err != nil {
+		select {
+		case <-idle:
+		case <-time.After(5 * time.Second):
+		}
 		return "", err
+	}
+	if ev == nil {
+		return "", nil
 	}
 	if m, ok := ev.Data.(*copilot.AssistantMessageData); ok {
 		return m.Content, nil

@@ -192,8 +192,22 @@ const commands = {
     const session = sessions.get(need(cmd, "ref", "string"));
     if (!session) throw protocol(`unknown session ref "${cmd.ref}"`);
     const prompt = need(cmd, "prompt", "string");
-    const message = await session.sendAndWait({ prompt }, need(cmd, "timeoutMs", "integer", true));
-    return { reply: message?.data?.content ?? "" };
+    const timeoutMs = need(cmd, "timeoutMs", "integer", true);
+    // sendAndWait rejects on session.error, before the turn's session.idle
+    // arrives; a send right after could then take that stale idle for its
+    // own end. So a failed turn is over only once its idle has been seen.
+    let idle;
+    const idleSeen = new Promise((resolve) => (idle = resolve));
+    const unsubscribe = session.on((e) => e.type === "session.idle" && idle());
+    try {
+      const message = await session.sendAndWait({ prompt }, timeoutMs);
+      return { reply: message?.data?.content ?? "" };
+    } catch (e) {
+      await Promise.race([idleSeen, sleep(5000)]);
+      throw e;
+    } finally {
+      unsubscribe();
+    }
   },
   disconnectSession: async (cmd) => {
     const ref = need(cmd, "ref", "string");
