@@ -49,6 +49,9 @@ Feature: Unknown providers and failing callbacks
       | sync  |
       | async |
 
+  # The fake runtime ends a turn at the first failed token request; the real
+  # one retries the model call (5 times, about 1 s apart), so there the turn
+  # may succeed: hence fake-only.
   @BT-10 @fake-only
   Scenario: A failing callback fails the turn, and the session's next turn succeeds
     When session "A" is created with a singular provider whose callback does:
