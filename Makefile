@@ -5,15 +5,19 @@
 #   make conformance SDK=node,go,node@1.0.4           several builds, with a summary table
 #   make conformance SDK=node SDK_SOURCE=../copilot-sdk/nodejs
 #   make conformance SDK=node TAGS=@BT-4      only the scenarios of one rule
+#   make conformance SDK=node RUNTIME=real    against the real Copilot runtime (npm), offline
 #   make test                                 every test of the suite (what CI runs)
 
-SDK         ?= node
-SDK_VERSION ?=
-SDK_SOURCE  ?=
-TAGS        ?=
-GO          ?= go
+SDK             ?= node
+SDK_VERSION     ?=
+SDK_SOURCE      ?=
+TAGS            ?=
+RUNTIME         ?= fake
+RUNTIME_VERSION ?=
+RUNTIME_BINARY  ?=
+GO              ?= go
 
-export SDK SDK_VERSION SDK_SOURCE TAGS
+export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY
 
 .PHONY: help setup conformance bench dashboard test unit vet clean
 
@@ -43,11 +47,13 @@ vet: ## go vet and gofmt
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l internal steps)" || { gofmt -l internal steps; echo "gofmt needed"; exit 1; }
 
-# The SDK builds CI checks: the pinned ones, and Node 1.0.4 for contract generation 1.
-TEST_SDKS ?= node,go,node@1.0.4
+# The SDK builds CI checks, on both runtimes: the pinned ones, and Node
+# 1.0.4 for contract generation 1.
+TEST_SDKS     ?= node,go,node@1.0.4
+TEST_RUNTIMES ?= fake,real
 
-test: setup vet ## every test: unit tests, the features for $(TEST_SDKS), and the mutant SDKs each rule must catch
-	SDK=$(TEST_SDKS) SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 80m ./...
+test: setup vet ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes, and the mutant SDKs each rule must catch
+	SDK=$(TEST_SDKS) RUNTIME=$(TEST_RUNTIMES) SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 80m ./...
 
 clean: ## remove reports and prepared drivers
 	rm -rf results .cache drivers/node/node_modules

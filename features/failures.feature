@@ -5,7 +5,7 @@ Feature: Unknown providers and failing callbacks
   and the next request succeeds.
 
   Background:
-    Given a fake Copilot runtime and a model endpoint
+    Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
   @BT-9 @fake-only

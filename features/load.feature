@@ -4,7 +4,7 @@ Feature: Concurrent and slow token requests
   each. A slow callback is awaited, not cut short by the SDK.
 
   Background:
-    Given a fake Copilot runtime and a model endpoint
+    Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
   @BT-11 @fake-only

@@ -4,7 +4,7 @@ Feature: Cases the contract leaves open, recorded as observed behaviour
   scenarios fail only if the SDK gives no answer at all.
 
   Background:
-    Given a fake Copilot runtime and a model endpoint
+    Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
   @BT-6 @observed @fake-only

@@ -5,7 +5,7 @@ Feature: What the SDK sends in place of the bearer-token callback
   cache a token itself. Everything else about the provider is sent as given.
 
   Background:
-    Given a fake Copilot runtime and a model endpoint
+    Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
   @BT-1

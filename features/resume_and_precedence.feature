@@ -5,7 +5,7 @@ Feature: Resuming a session, and callbacks beside static credentials
   callback's token is the one applied.
 
   Background:
-    Given a fake Copilot runtime and a model endpoint
+    Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
   @BT-13

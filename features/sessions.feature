@@ -5,7 +5,7 @@ Feature: Token requests are scoped to the session they name
   a JSON-RPC error.
 
   Background:
-    Given a fake Copilot runtime and a model endpoint
+    Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
   @BT-7 @gen2

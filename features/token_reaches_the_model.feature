@@ -4,7 +4,7 @@ Feature: The callback's token reaches the model endpoint
   request. With a callback that rotates tokens, request i carries token i.
 
   Background:
-    Given a fake Copilot runtime and a model endpoint
+    Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
   @BT-15 @BT-4 @BT-6
@@ -22,6 +22,20 @@ Feature: The callback's token reaches the model endpoint
       | /v1/chat/completions | Bearer tok-2  |
       | /v1/chat/completions | Bearer tok-3  |
       | /v1/chat/completions | Bearer tok-4  |
+
+  @BT-15 @BT-6
+  Scenario: Rotating tokens, one model request per turn, over three turns
+    When session "A" is created with a singular provider whose callback returns "tok-{n}"
+    And the SDK sends "What is 5+5?" in session "A"
+    And the SDK sends "And 6+6?" in session "A"
+    And the SDK sends "And 7+7?" in session "A"
+    Then the runtime sent 3 token requests for session "A", each for provider "default"
+    And the SDK answered the token requests, in order, with the tokens "tok-1", "tok-2", "tok-3"
+    And the model endpoint received these requests, in order:
+      | path                 | authorization |
+      | /v1/chat/completions | Bearer tok-1  |
+      | /v1/chat/completions | Bearer tok-2  |
+      | /v1/chat/completions | Bearer tok-3  |
 
   @BT-15 @BT-5
   Scenario: Rotating tokens over several turns with a named provider

@@ -5,7 +5,7 @@ Feature: How the SDK answers the runtime's token requests
   callback returned>}, unchanged. The singular provider is named "default".
 
   Background:
-    Given a fake Copilot runtime and a model endpoint
+    Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
   @BT-4

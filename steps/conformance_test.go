@@ -17,7 +17,9 @@ import (
 // comma-separated list of names, each optionally with @<version> (e.g.
 // "node,go,node@1.0.4"), or "all" for every SDK with a driver; default
 // "node,go". $SDK_VERSION, $SDK_SOURCE and $TAGS apply to every entry
-// without its own version. It fails on unexpected results only, and ends
+// without its own version. $RUNTIME is fake (default), real, or "fake,real"
+// for both; $RUNTIME_VERSION and $RUNTIME_BINARY pick the real runtime. It
+// fails on unexpected results only, and ends
 // with a summary table when it ran more than one SDK build.
 func TestConformance(t *testing.T) {
 	root, err := filepath.Abs("..")
@@ -29,13 +31,20 @@ func TestConformance(t *testing.T) {
 	if all {
 		entries = sdk.Names()
 	}
-	var rows []steps.SummaryRow
-	for _, entry := range entries {
-		name, version, _ := strings.Cut(strings.TrimSpace(entry), "@")
-		if version == "" {
-			version = os.Getenv("SDK_VERSION")
+	var configs []steps.Config
+	for _, runtime := range strings.Split(envOr("RUNTIME", steps.RuntimeFake), ",") {
+		for _, entry := range entries {
+			name, version, _ := strings.Cut(strings.TrimSpace(entry), "@")
+			if version == "" {
+				version = os.Getenv("SDK_VERSION")
+			}
+			configs = append(configs, steps.Config{SDK: name, Version: version, Source: os.Getenv("SDK_SOURCE"), Root: root,
+				Tags: os.Getenv("TAGS"), Runtime: strings.TrimSpace(runtime),
+				RuntimeVersion: os.Getenv("RUNTIME_VERSION"), RuntimeBinary: os.Getenv("RUNTIME_BINARY")})
 		}
-		cfg := steps.Config{SDK: name, Version: version, Source: os.Getenv("SDK_SOURCE"), Root: root, Tags: os.Getenv("TAGS")}
+	}
+	var rows []steps.SummaryRow
+	for _, cfg := range configs {
 		t.Run(cfg.Label(), func(t *testing.T) {
 			report, err := steps.Run(context.Background(), cfg)
 			if err != nil {

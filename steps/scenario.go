@@ -17,7 +17,8 @@ import (
 )
 
 // Bounds on the waits of one scenario. Each is far above what a healthy
-// SDK needs (a turn takes milliseconds against the fake runtime) and low
+// SDK needs (a turn takes milliseconds against the fake runtime, well
+// under a second against the real one) and low
 // enough that a hung SDK fails the scenario quickly with a message.
 const (
 	driverStartTimeout = 60 * time.Second // a cold Node start on a busy CI
@@ -31,7 +32,8 @@ const (
 type scenario struct {
 	suite *suiteRun
 
-	runtime *fakeruntime.Runtime
+	runtime runtimeUnderTest     // what the SDK connects to
+	fake    *fakeruntime.Runtime // the same runtime, when it is the fake one
 	model   *modelendpoint.Server
 	driver  *driver.Driver
 
@@ -81,10 +83,14 @@ func (sc *scenario) step(ctx *godog.ScenarioContext, expr string, fn any) {
 		}
 		err := errOut.Interface().(error)
 		var unsupported *driver.Error
-		if errors.As(err, &unsupported) && unsupported.Kind == driver.KindUnsupported {
+		switch {
+		case errors.As(err, &unsupported) && unsupported.Kind == driver.KindUnsupported:
 			sc.notApplicable = unsupported.Message
 			err = godog.ErrSkip
-		} else {
+		case errors.Is(err, errNeedsFakeRuntime):
+			sc.notApplicable = err.Error()
+			err = godog.ErrSkip
+		default:
 			err = fmt.Errorf("%w\n%s", err, sc.diagnostics())
 		}
 		out[len(out)-1] = reflect.ValueOf(&err).Elem()
@@ -96,7 +102,7 @@ func (sc *scenario) step(ctx *godog.ScenarioContext, expr string, fn any) {
 func (sc *scenario) diagnostics() string {
 	var b strings.Builder
 	if sc.runtime != nil {
-		fmt.Fprintf(&b, "\n--- wire log (fake runtime at %s) ---\n%s", sc.runtime.Addr(), sc.runtime.Log())
+		fmt.Fprintf(&b, "\n--- wire log (%s runtime at %s) ---\n%s", sc.suite.runtimeKind, sc.runtime.Addr(), sc.runtime.Log())
 		if p := sc.runtime.Problems(); len(p) > 0 {
 			fmt.Fprintf(&b, "--- runtime problems ---\n%s\n", strings.Join(p, "\n"))
 		}

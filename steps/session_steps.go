@@ -12,10 +12,11 @@ import (
 	"conformance/internal/driver"
 	"conformance/internal/fakeruntime"
 	"conformance/internal/modelendpoint"
+	"conformance/internal/wiretap"
 )
 
 func (sc *scenario) registerSessionSteps(ctx *godog.ScenarioContext) {
-	sc.step(ctx, `^a fake Copilot runtime and a model endpoint$`, sc.startRuntimeAndModel)
+	sc.step(ctx, `^the Copilot runtime under test and a model endpoint$`, sc.startRuntimeAndModel)
 	sc.step(ctx, `^the SDK under test is connected to the runtime$`, sc.connectSDK)
 	sc.step(ctx, `^the runtime makes (\d+) model requests? per turn$`, sc.modelRequestsPerTurn)
 	sc.step(ctx, `^session "([^"]+)" is created with a singular provider whose callback returns "([^"]*)"$`, sc.createWithSingularCallback)
@@ -29,13 +30,23 @@ func (sc *scenario) registerSessionSteps(ctx *godog.ScenarioContext) {
 	sc.step(ctx, `^session "([^"]+)" is disconnected$`, sc.disconnectSession)
 }
 
+// startRuntimeAndModel starts what the scenario's SDK talks to: a fresh
+// fake runtime, or a fresh wire tap in front of the run's real runtime.
 func (sc *scenario) startRuntimeAndModel() error {
+	sc.model = modelendpoint.Start()
+	if sc.suite.real != nil {
+		tap, err := wiretap.Start(sc.suite.real.Addr())
+		if err != nil {
+			return err
+		}
+		sc.runtime = tap
+		return nil
+	}
 	rt, err := fakeruntime.Start(fakeruntime.WithTokenTimeout(tokenTimeout))
 	if err != nil {
 		return err
 	}
-	sc.runtime = rt
-	sc.model = modelendpoint.Start()
+	sc.runtime, sc.fake = rt, rt
 	return nil
 }
 
@@ -67,7 +78,13 @@ func (sc *scenario) modelRequestsPerTurn(n int) error {
 	if n < 1 {
 		return fmt.Errorf("a turn makes at least one model request, got %d", n)
 	}
-	sc.runtime.SetModelRequestsPerTurn(n)
+	rt, err := sc.fakeRuntime(fmt.Sprintf("the real runtime makes one model request per turn, not %d", n))
+	if err != nil && n != 1 {
+		return err
+	}
+	if rt != nil {
+		rt.SetModelRequestsPerTurn(n)
+	}
 	return nil
 }
 

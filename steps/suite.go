@@ -19,6 +19,7 @@ import (
 	"conformance/internal/expectations"
 	"conformance/internal/fakeruntime"
 	"conformance/internal/procgroup"
+	"conformance/internal/realruntime"
 	"conformance/internal/results"
 	"conformance/internal/sdk"
 )
@@ -31,21 +32,31 @@ type Config struct {
 	Root    string // the suite's checkout
 	// Tags is a godog tag expression that selects scenarios, e.g. "@BT-4".
 	Tags string
+	// Runtime is RuntimeFake (default) or RuntimeReal.
+	Runtime string
+	// RuntimeVersion and RuntimeBinary pick the real runtime: a version of
+	// its npm package, or a copilot-runtime binary.
+	RuntimeVersion, RuntimeBinary string
 	// ResultsDir is where the reports go; default Root/results/<label>.
 	ResultsDir string
 	// Output gets godog's progress and the summary; default os.Stdout.
 	Output io.Writer
 }
 
-// Label names the run's SDK build: "node", "node@1.0.4", "node+source".
+// Label names the run: the SDK build ("node", "node@1.0.4",
+// "node+source"), and ".real-runtime" when it ran against the real one.
 func (c Config) Label() string {
+	label := c.SDK
 	switch {
 	case c.Version != "":
-		return c.SDK + "@" + c.Version
+		label += "@" + c.Version
 	case c.Source != "":
-		return c.SDK + "+source"
+		label += "+source"
 	}
-	return c.SDK
+	if c.Runtime == RuntimeReal {
+		label += ".real-runtime"
+	}
+	return label
 }
 
 // Report is what a run found.
@@ -61,10 +72,12 @@ type Report struct {
 // fixed for the run (how to start the driver, what it said it is) and the
 // results collected.
 type suiteRun struct {
-	driverCmd driver.Command
-	hello     driver.Hello
-	progress  *progress
-	known     map[string]expectations.KnownFailure // this SDK version's known failures
+	driverCmd   driver.Command
+	hello       driver.Hello
+	runtimeKind string               // RuntimeFake or RuntimeReal
+	real        *realruntime.Runtime // the run's real runtime, when runtimeKind is RuntimeReal
+	progress    *progress
+	known       map[string]expectations.KnownFailure // this SDK version's known failures
 
 	mu      sync.Mutex
 	results []expectations.Result
@@ -82,6 +95,9 @@ func (s *suiteRun) notApplicable(p *godog.Scenario) string {
 	if hasTag(p, "@gen2") && s.hello.Generation < 2 {
 		return fmt.Sprintf("needs contract generation 2; %s %s is generation %d", s.hello.SDK, s.hello.SDKVersion, s.hello.Generation)
 	}
+	if hasTag(p, "@fake-only") && s.real != nil {
+		return "needs the fake runtime: it makes the runtime act on its own (or assumes the fake's retry policy), which the real runtime cannot be made to do"
+	}
 	return ""
 }
 
@@ -93,6 +109,12 @@ func (s *suiteRun) notApplicable(p *godog.Scenario) string {
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Output == nil {
 		cfg.Output = os.Stdout
+	}
+	if cfg.Runtime == "" {
+		cfg.Runtime = RuntimeFake
+	}
+	if cfg.Runtime != RuntimeFake && cfg.Runtime != RuntimeReal {
+		return nil, fmt.Errorf("unknown runtime %q: use %q or %q", cfg.Runtime, RuntimeFake, RuntimeReal)
 	}
 	s, err := sdk.Lookup(cfg.SDK)
 	if err != nil {
@@ -121,7 +143,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
 		return nil, err
 	}
-	run := &suiteRun{driverCmd: cmd, hello: hello, known: exp.Known(hello.SDKVersion),
+	runtimeVersion := fakeruntime.Version
+	var real *realruntime.Runtime
+	if cfg.Runtime == RuntimeReal {
+		opts := []realruntime.Option{realruntime.WithRoot(cfg.Root), realruntime.WithLog(cfg.Output)}
+		if cfg.RuntimeVersion != "" {
+			opts = append(opts, realruntime.WithVersion(cfg.RuntimeVersion))
+		}
+		if cfg.RuntimeBinary != "" {
+			opts = append(opts, realruntime.WithBinary(cfg.RuntimeBinary))
+		}
+		if real, err = realruntime.Start(ctx, opts...); err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.Label(), err)
+		}
+		defer real.Close()
+		runtimeVersion = real.Version()
+		fmt.Fprintf(cfg.Output, "%s: real runtime (package %s) at %s\n", cfg.Label(), real.Version(), real.Addr())
+	}
+	run := &suiteRun{driverCmd: cmd, hello: hello, runtimeKind: cfg.Runtime, real: real, known: exp.Known(hello.SDKVersion),
 		progress: newProgress(cfg.Output, cfg.Label(), filepath.Join(cfg.Root, "features"), cfg.Tags)}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + cfg.Label(),
@@ -145,7 +184,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("%s: godog ran no scenario (status %d); check the tag filter %q", cfg.Label(), status, cfg.Tags)
 	}
 	report := &Report{Label: cfg.Label(), Config: cfg, Hello: hello, Verdict: exp.Judge(hello.SDKVersion, run.results), ResultsDir: resultsDir}
-	if err := writeVerdict(report); err != nil {
+	if err := writeVerdict(report, runtimeVersion); err != nil {
 		return nil, err
 	}
 	printVerdict(cfg.Output, report)
@@ -173,11 +212,11 @@ func helloOnce(ctx context.Context, cmd driver.Command) (driver.Hello, error) {
 	return h, nil
 }
 
-func writeVerdict(r *Report) error {
+func writeVerdict(r *Report, runtimeVersion string) error {
 	return results.Run{
 		Label: r.Label, SDK: r.Config.SDK, SDKVersion: r.Hello.SDKVersion, RequestedVersion: r.Config.Version,
 		Source: r.Config.Source, Tags: r.Config.Tags, Generation: r.Hello.Generation, CallbackField: r.Hello.CallbackField,
-		Runtime: "fake", RuntimeVersion: fakeruntime.Version, Runner: "local", Transport: "tcp",
+		Runtime: r.Config.Runtime, RuntimeVersion: runtimeVersion, Runner: "local", Transport: "tcp",
 		FinishedAt: time.Now().UTC().Format(time.RFC3339), OK: r.Verdict.OK(), Verdict: r.Verdict,
 	}.Write(r.ResultsDir)
 }

@@ -39,10 +39,14 @@ func (sc *scenario) registerTokenSteps(ctx *godog.ScenarioContext) {
 }
 
 func (sc *scenario) askUnknownSession(ctx context.Context, provider, sessionID string) error {
-	if _, known := sc.runtime.Session(sessionID); known {
+	rt, err := sc.fakeRuntime("asking for a token outside a turn")
+	if err != nil {
+		return err
+	}
+	if _, known := rt.Session(sessionID); known {
 		return fmt.Errorf("session %q is known to the runtime: pick another id", sessionID)
 	}
-	_, err := sc.runtime.AskToken(ctx, fakeruntime.TokenRequest{SessionID: sessionID, ProviderName: provider})
+	_, err = rt.AskToken(ctx, fakeruntime.TokenRequest{SessionID: sessionID, ProviderName: provider})
 	if err != nil {
 		return fmt.Errorf("asking for a token in unknown session %q: %w", sessionID, err)
 	}
@@ -60,11 +64,15 @@ func (sc *scenario) askConcurrently(ctx context.Context, ref string, n int, prov
 	if err != nil {
 		return err
 	}
+	rt, err := sc.fakeRuntime("asking for tokens outside a turn")
+	if err != nil {
+		return err
+	}
 	errs := make(chan error, n*len(providers))
 	for i := 0; i < n; i++ {
 		for _, p := range providers {
 			go func() {
-				_, err := sc.runtime.AskToken(ctx, fakeruntime.TokenRequest{SessionID: id, ProviderName: p})
+				_, err := rt.AskToken(ctx, fakeruntime.TokenRequest{SessionID: id, ProviderName: p})
 				errs <- err
 			}()
 		}
@@ -248,11 +256,14 @@ func (sc *scenario) askTokensInSequence(ctx context.Context, ref, provider strin
 	if err != nil {
 		return err
 	}
-	answers, err := sc.runtime.AskTokens(ctx, fakeruntime.TokenRequest{SessionID: id, ProviderName: provider}, n, false)
+	rt, err := sc.fakeRuntime("asking for a token outside a turn")
 	if err != nil {
+		return err
+	}
+	// The answers are on the wire, where the Then steps read them.
+	if _, err := rt.AskTokens(ctx, fakeruntime.TokenRequest{SessionID: id, ProviderName: provider}, n, false); err != nil {
 		return fmt.Errorf("asking session %q for %d token(s) for provider %q: %w", ref, n, provider, err)
 	}
-	_ = answers // the answers are on the wire, where the Then steps read them
 	return nil
 }
 

@@ -2,7 +2,6 @@ package driver
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"conformance/internal/procgroup"
+	"conformance/internal/tailbuf"
 )
 
 // Command says how to start a driver.
@@ -56,7 +56,7 @@ type Driver struct {
 	proc    Process
 	lines   chan []byte // answer lines from stdout
 	readErr error       // why stdout ended, set before lines is closed
-	stderr  *StderrTail
+	stderr  *tailbuf.Buffer
 
 	mu     sync.Mutex // one command at a time (PROTOCOL.md)
 	nextID int
@@ -65,7 +65,7 @@ type Driver struct {
 
 // New talks to an already running driver program whose stderr is being
 // copied into stderr.
-func New(p Process, stderr *StderrTail) *Driver {
+func New(p Process, stderr *tailbuf.Buffer) *Driver {
 	d := &Driver{proc: p, lines: make(chan []byte, 1), stderr: stderr}
 	go d.readLines(p.Stdout())
 	return d
@@ -73,7 +73,7 @@ func New(p Process, stderr *StderrTail) *Driver {
 
 // NewStderrTail returns a writer that keeps the last 64 KiB written to it,
 // for a Process to copy the driver's stderr into.
-func NewStderrTail() *StderrTail { return &StderrTail{max: 64 << 10} }
+func NewStderrTail() *tailbuf.Buffer { return tailbuf.New(64 << 10) }
 
 // Start runs the driver as a local child process in its own process group.
 func Start(c Command) (*Driver, error) {
@@ -231,6 +231,12 @@ func (d *Driver) diedError(cmd string) error {
 // fail marks the driver broken: after a protocol violation its stdout can
 // no longer be trusted to line up with commands.
 func (d *Driver) fail(err error) error {
+	// stderr is copied by another goroutine, and a driver often explains
+	// itself there just after the fact: give it a moment.
+	select {
+	case <-d.proc.Exited():
+	case <-time.After(200 * time.Millisecond):
+	}
 	d.broken = fmt.Errorf("%w\n--- driver %s, stderr (last lines) ---\n%s", err, d.proc, d.Stderr())
 	return d.broken
 }
@@ -254,30 +260,6 @@ func (d *Driver) Close() {
 	d.broken = errors.New("driver was closed")
 	d.mu.Unlock()
 	d.proc.Stop()
-}
-
-// StderrTail keeps the last bytes written to it: the end of a driver's
-// stderr, which failure messages show.
-type StderrTail struct {
-	mu  sync.Mutex
-	max int
-	buf bytes.Buffer
-}
-
-func (t *StderrTail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf.Write(p)
-	if over := t.buf.Len() - t.max; over > 0 {
-		t.buf.Next(over)
-	}
-	return len(p), nil
-}
-
-func (t *StderrTail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.buf.String()
 }
 
 func truncate(b []byte, n int) string {
