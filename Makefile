@@ -49,7 +49,7 @@ vet: ## go vet and gofmt
 
 # The SDK builds CI checks, on both runtimes: the pinned ones, and Node
 # 1.0.4 for contract generation 1.
-TEST_SDKS     ?= node,go,node@1.0.4
+TEST_SDKS     ?= node,go,python,node@1.0.4
 TEST_RUNTIMES ?= fake,real
 
 test: setup vet ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes, and the mutant SDKs each rule must catch
