@@ -19,7 +19,7 @@ GO              ?= go
 
 export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY
 
-.PHONY: help setup conformance bench dashboard test unit vet clean
+.PHONY: help setup conformance bench dashboard differential differential-check test unit vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -52,8 +52,21 @@ vet: ## go vet and gofmt
 TEST_SDKS     ?= node,go,python,node@1.0.4
 TEST_RUNTIMES ?= fake,real
 
-test: setup vet ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes, and the mutant SDKs each rule must catch
+test: setup vet ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes, the mutant SDKs each rule must catch, and the differential check
 	SDK=$(TEST_SDKS) RUNTIME=$(TEST_RUNTIMES) SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 80m ./...
+	$(MAKE) --no-print-directory differential-check SDK=$(TEST_SDKS)
+
+differential: ## run $(SDK) on the fake and the real runtime, then compare what crossed the wire (results/differential-<sdk>.md)
+	$(MAKE) --no-print-directory conformance RUNTIME=fake,real
+	$(MAKE) --no-print-directory differential-check
+
+differential-check: ## compare the fake- and real-runtime results already under results/ for each of $(SDK)
+	@for s in $$(echo '$(SDK)' | tr ',' ' '); do \
+	  $(GO) run ./internal/cmd/differential -fake results/$$s -real results/$$s.real-runtime \
+	    -out results/differential-$$s.md >/dev/null \
+	    || { echo "$$s: differential check failed (see above, and results/differential-$$s.md if written)"; exit 1; }; \
+	  echo "$$s: $$(tail -1 results/differential-$$s.md)"; \
+	done
 
 clean: ## remove reports and prepared drivers
 	rm -rf results .cache drivers/node/node_modules

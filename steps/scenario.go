@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"time"
 
 	"github.com/cucumber/godog"
 
+	"conformance/internal/differential"
 	"conformance/internal/driver"
 	"conformance/internal/expectations"
 	"conformance/internal/fakeruntime"
@@ -134,6 +136,7 @@ func (sc *scenario) after(ctx context.Context, p *godog.Scenario, err error) (co
 			err = hookErr
 		}
 	}
+	sc.keepWireRecord(p.Name)
 	sc.close()
 	result := expectations.Result{Feature: featureName(p), Scenario: p.Name, Tags: tagNames(p),
 		Status: expectations.Passed, Observations: sc.observations}
@@ -148,6 +151,21 @@ func (sc *scenario) after(ctx context.Context, p *godog.Scenario, err error) (co
 	sc.suite.record(result)
 	sc.suite.progress.finish(result, sc.suite.known, err)
 	return ctx, hookErr
+}
+
+// keepWireRecord saves the scenario's wire log and model requests for the
+// differential check between the runtimes (internal/differential).
+func (sc *scenario) keepWireRecord(name string) {
+	if sc.runtime == nil || sc.model == nil || sc.notApplicable != "" {
+		return
+	}
+	rec := differential.Record{Scenario: name, Frames: sc.runtime.Log().Frames()}
+	for _, r := range sc.model.Requests() {
+		rec.Model = append(rec.Model, differential.ModelRequest{Path: r.Path, Authorization: r.Authorization})
+	}
+	if err := rec.Write(sc.suite.resultsDir); err != nil {
+		fmt.Fprintf(os.Stderr, "keeping the wire log of %q: %v\n", name, err)
+	}
 }
 
 func (sc *scenario) close() {

@@ -74,6 +74,7 @@ type Report struct {
 type suiteRun struct {
 	driverCmd   driver.Command
 	hello       driver.Hello
+	resultsDir  string
 	runtimeKind string               // RuntimeFake or RuntimeReal
 	real        *realruntime.Runtime // the run's real runtime, when runtimeKind is RuntimeReal
 	progress    *progress
@@ -160,7 +161,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		runtimeVersion = real.Version()
 		fmt.Fprintf(cfg.Output, "%s: real runtime (package %s) at %s\n", cfg.Label(), real.Version(), real.Addr())
 	}
-	run := &suiteRun{driverCmd: cmd, hello: hello, runtimeKind: cfg.Runtime, real: real, known: exp.Known(hello.SDKVersion),
+	if err := os.RemoveAll(filepath.Join(resultsDir, "wire")); err != nil { // a record per scenario of this run only
+		return nil, err
+	}
+	run := &suiteRun{driverCmd: cmd, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, real: real, known: exp.Known(hello.SDKVersion),
 		progress: newProgress(cfg.Output, cfg.Label(), filepath.Join(cfg.Root, "features"), cfg.Tags)}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + cfg.Label(),
