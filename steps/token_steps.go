@@ -178,20 +178,7 @@ func (sc *scenario) invocationsReceivedSessionID(ctx context.Context, callback, 
 	if err != nil {
 		return err
 	}
-	invs, err := sc.invocationsOf(ctx, callback)
-	if err != nil {
-		return err
-	}
-	if len(invs) == 0 {
-		return fmt.Errorf("callback %q was never invoked: nothing to check", callback)
-	}
-	for i, inv := range invs {
-		got, ok := inv.Arg("sessionId")
-		if !ok || got != want {
-			return fmt.Errorf("invocation %d of %q received sessionId %v (present: %v), want %q (session %q); args: %s", i+1, callback, got, ok, want, ref, inv.Args)
-		}
-	}
-	return nil
+	return sc.everyInvocationReceived(ctx, callback, "sessionId", want)
 }
 
 func (sc *scenario) observe(name, value string) {
@@ -436,6 +423,12 @@ func (sc *scenario) callbackInvoked(ctx context.Context, callback string, n int)
 }
 
 func (sc *scenario) invocationsReceivedProviderName(ctx context.Context, callback, name string) error {
+	return sc.everyInvocationReceived(ctx, callback, "providerName", name)
+}
+
+// everyInvocationReceived checks one argument of every invocation of a
+// callback, which must have run at least once.
+func (sc *scenario) everyInvocationReceived(ctx context.Context, callback, arg, want string) error {
 	invs, err := sc.invocationsOf(ctx, callback)
 	if err != nil {
 		return err
@@ -444,9 +437,9 @@ func (sc *scenario) invocationsReceivedProviderName(ctx context.Context, callbac
 		return fmt.Errorf("callback %q was never invoked: nothing to check", callback)
 	}
 	for i, inv := range invs {
-		got, ok := inv.Arg("providerName")
-		if !ok || got != name {
-			return fmt.Errorf("invocation %d of %q received providerName %v (present: %v), want %q; args: %s", i+1, callback, got, ok, name, inv.Args)
+		got, ok := inv.Arg(arg)
+		if !ok || got != want {
+			return fmt.Errorf("invocation %d of %q received %s %v (present: %v), want %q; args: %s", i+1, callback, arg, got, ok, want, inv.Args)
 		}
 	}
 	return nil
