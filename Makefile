@@ -17,7 +17,9 @@ RUNTIME_VERSION ?=
 RUNTIME_BINARY  ?=
 GO              ?= go
 
-export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY
+TRANSPORT       ?= tcp
+
+export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT
 
 .PHONY: help setup conformance bench dashboard differential differential-check test unit vet clean
 
@@ -32,10 +34,11 @@ setup: ## download the suite's Go modules and check the toolchains (drivers inst
 conformance: setup ## run the features against $(SDK) (node, go, or a comma-separated list); reports in results/
 	$(GO) test -count=1 -timeout 60m -v -run '^TestConformance$$' ./steps
 
-BENCH_N ?= 200
+BENCH_N          ?= 200
+BENCH_TRANSPORTS ?= tcp,stdio
 
-bench: setup ## getToken round trip per SDK (sequential and concurrent), with a Go baseline; results/bench.json
-	$(GO) run ./internal/cmd/bench -sdk '$(SDK)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -n $(BENCH_N) -out results/bench.json
+bench: setup ## getToken round trip per SDK and transport (sequential and concurrent), with a Go baseline; results/bench.json
+	$(GO) run ./internal/cmd/bench -sdk '$(SDK)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -transport '$(BENCH_TRANSPORTS)' -n $(BENCH_N) -out results/bench.json
 
 dashboard: ## the parity dashboard from every run under results/: results/dashboard.html and dashboard.md
 	$(GO) run ./internal/cmd/dashboard -results results
@@ -49,11 +52,12 @@ vet: ## go vet and gofmt
 
 # The SDK builds CI checks, on both runtimes: the pinned ones, and Node
 # 1.0.4 for contract generation 1.
-TEST_SDKS     ?= node,go,python,node@1.0.4
-TEST_RUNTIMES ?= fake,real
+TEST_SDKS       ?= node,go,python,node@1.0.4
+TEST_RUNTIMES   ?= fake,real
+TEST_TRANSPORTS ?= tcp,stdio
 
-test: setup vet ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes, the mutant SDKs each rule must catch, and the differential check
-	SDK=$(TEST_SDKS) RUNTIME=$(TEST_RUNTIMES) SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 80m ./...
+test: setup vet ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, and the differential check
+	SDK=$(TEST_SDKS) RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 80m ./...
 	$(MAKE) --no-print-directory differential-check SDK=$(TEST_SDKS)
 
 differential: ## run $(SDK) on the fake and the real runtime, then compare what crossed the wire (results/differential-<sdk>.md)

@@ -18,7 +18,8 @@ import (
 // "node,go,node@1.0.4"), or "all" for every SDK with a driver; default
 // "node,go". $SDK_VERSION, $SDK_SOURCE and $TAGS apply to every entry
 // without its own version. $RUNTIME is fake (default), real, or "fake,real"
-// for both; $RUNTIME_VERSION and $RUNTIME_BINARY pick the real runtime. It
+// for both; $RUNTIME_VERSION and $RUNTIME_BINARY pick the real runtime;
+// $TRANSPORT is tcp (default), stdio or "tcp,stdio". It
 // fails on unexpected results only, and ends
 // with a summary table when it ran more than one SDK build.
 func TestConformance(t *testing.T) {
@@ -32,15 +33,17 @@ func TestConformance(t *testing.T) {
 		entries = sdk.Names()
 	}
 	var configs []steps.Config
-	for _, runtime := range strings.Split(envOr("RUNTIME", steps.RuntimeFake), ",") {
-		for _, entry := range entries {
-			name, version, _ := strings.Cut(strings.TrimSpace(entry), "@")
-			if version == "" {
-				version = os.Getenv("SDK_VERSION")
+	for _, transport := range strings.Split(envOr("TRANSPORT", "tcp"), ",") {
+		for _, runtime := range strings.Split(envOr("RUNTIME", steps.RuntimeFake), ",") {
+			for _, entry := range entries {
+				name, version, _ := strings.Cut(strings.TrimSpace(entry), "@")
+				if version == "" {
+					version = os.Getenv("SDK_VERSION")
+				}
+				configs = append(configs, steps.Config{SDK: name, Version: version, Source: os.Getenv("SDK_SOURCE"), Root: root,
+					Tags: os.Getenv("TAGS"), Runtime: strings.TrimSpace(runtime), Transport: strings.TrimSpace(transport),
+					RuntimeVersion: os.Getenv("RUNTIME_VERSION"), RuntimeBinary: os.Getenv("RUNTIME_BINARY")})
 			}
-			configs = append(configs, steps.Config{SDK: name, Version: version, Source: os.Getenv("SDK_SOURCE"), Root: root,
-				Tags: os.Getenv("TAGS"), Runtime: strings.TrimSpace(runtime),
-				RuntimeVersion: os.Getenv("RUNTIME_VERSION"), RuntimeBinary: os.Getenv("RUNTIME_BINARY")})
 		}
 	}
 	var rows []steps.SummaryRow

@@ -71,7 +71,7 @@ func (sc *scenario) connectSDK(ctx context.Context) error {
 	}
 	cctx, cancel2 := context.WithTimeout(ctx, commandTimeout)
 	defer cancel2()
-	return d.Connect(cctx, sc.runtime.Addr())
+	return d.Connect(cctx, sc.runtime.Addr(), sc.suite.stdioShim)
 }
 
 func (sc *scenario) modelRequestsPerTurn(n int) error {

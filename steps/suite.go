@@ -37,6 +37,10 @@ type Config struct {
 	// RuntimeVersion and RuntimeBinary pick the real runtime: a version of
 	// its npm package, or a copilot-runtime binary.
 	RuntimeVersion, RuntimeBinary string
+	// Transport is "tcp" (default: the SDK connects to the runtime's
+	// address) or "stdio" (the SDK spawns its runtime and talks over its
+	// stdin/stdout: the suite's shim, relaying to the runtime under test).
+	Transport string
 	// ResultsDir is where the reports go; default Root/results/<label>.
 	ResultsDir string
 	// Output gets godog's progress and the summary; default os.Stdout.
@@ -55,6 +59,9 @@ func (c Config) Label() string {
 	}
 	if c.Runtime == RuntimeReal {
 		label += ".real-runtime"
+	}
+	if c.Transport == "stdio" {
+		label += ".stdio"
 	}
 	return label
 }
@@ -75,6 +82,7 @@ type suiteRun struct {
 	driverCmd   driver.Command
 	hello       driver.Hello
 	resultsDir  string
+	stdioShim   string               // the shim the SDK spawns as its runtime, when the transport is stdio
 	runtimeKind string               // RuntimeFake or RuntimeReal
 	real        *realruntime.Runtime // the run's real runtime, when runtimeKind is RuntimeReal
 	progress    *progress
@@ -117,6 +125,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Runtime != RuntimeFake && cfg.Runtime != RuntimeReal {
 		return nil, fmt.Errorf("unknown runtime %q: use %q or %q", cfg.Runtime, RuntimeFake, RuntimeReal)
 	}
+	if cfg.Transport == "" {
+		cfg.Transport = "tcp"
+	}
+	if cfg.Transport != "tcp" && cfg.Transport != "stdio" {
+		return nil, fmt.Errorf("unknown transport %q: use tcp or stdio", cfg.Transport)
+	}
 	s, err := sdk.Lookup(cfg.SDK)
 	if err != nil {
 		return nil, err
@@ -144,6 +158,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
 		return nil, err
 	}
+	stdioShim := ""
+	if cfg.Transport == "stdio" {
+		if stdioShim, err = sdk.BuildStdioShim(ctx, cfg.Root, cfg.Output); err != nil {
+			return nil, err
+		}
+		if !hello.Has("stdio") {
+			return nil, fmt.Errorf("%s: the driver has no stdio transport (capability \"stdio\")", cfg.Label())
+		}
+	}
 	runtimeVersion := fakeruntime.Version
 	var real *realruntime.Runtime
 	if cfg.Runtime == RuntimeReal {
@@ -164,7 +187,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := os.RemoveAll(filepath.Join(resultsDir, "wire")); err != nil { // a record per scenario of this run only
 		return nil, err
 	}
-	run := &suiteRun{driverCmd: cmd, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, real: real, known: exp.Known(hello.SDKVersion),
+	run := &suiteRun{driverCmd: cmd, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, real: real, known: exp.Known(hello.SDKVersion),
 		progress: newProgress(cfg.Output, cfg.Label(), filepath.Join(cfg.Root, "features"), cfg.Tags)}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + cfg.Label(),
@@ -220,7 +243,7 @@ func writeVerdict(r *Report, runtimeVersion string) error {
 	return results.Run{
 		Label: r.Label, SDK: r.Config.SDK, SDKVersion: r.Hello.SDKVersion, RequestedVersion: r.Config.Version,
 		Source: r.Config.Source, Tags: r.Config.Tags, Generation: r.Hello.Generation, CallbackField: r.Hello.CallbackField,
-		Runtime: r.Config.Runtime, RuntimeVersion: runtimeVersion, Runner: "local", Transport: "tcp",
+		Runtime: r.Config.Runtime, RuntimeVersion: runtimeVersion, Runner: "local", Transport: r.Config.Transport,
 		FinishedAt: time.Now().UTC().Format(time.RFC3339), OK: r.Verdict.OK(), Verdict: r.Verdict,
 	}.Write(r.ResultsDir)
 }

@@ -53,6 +53,8 @@ type command struct {
 	ID             *int64            `json:"id"`
 	Cmd            string            `json:"cmd"`
 	RuntimeAddress string            `json:"runtimeAddress"`
+	Transport      string            `json:"transport"`
+	StdioShim      string            `json:"stdioShim"`
 	Ref            string            `json:"ref"`
 	Model          string            `json:"model"`
 	SessionID      string            `json:"sessionId"`
@@ -193,9 +195,9 @@ func (d *driver) handle(line []byte) (id *int64, result any, err error) {
 	case "hello":
 		return c.ID, map[string]any{"sdk": "go", "sdkVersion": sdkVersion(), "language": "go",
 			"generation": generation, "callbackField": callbackField,
-			"capabilities": []string{"providers", "resume", "disconnectSession"}}, nil
+			"capabilities": []string{"providers", "resume", "disconnectSession", "stdio"}}, nil
 	case "connect":
-		return c.ID, struct{}{}, d.connect(c.RuntimeAddress)
+		return c.ID, struct{}{}, d.connect(c)
 	case "createSession", "resumeSession":
 		id, err := d.session(c)
 		return c.ID, map[string]string{"sessionId": id}, err
@@ -225,14 +227,20 @@ func (d *driver) handle(line []byte) (id *int64, result any, err error) {
 	return c.ID, nil, protocolErr("unknown cmd %q", c.Cmd)
 }
 
-func (d *driver) connect(addr string) error {
+func (d *driver) connect(c command) error {
+	addr := c.RuntimeAddress
 	if addr == "" {
 		return protocolErr("connect needs runtimeAddress")
 	}
 	if d.client != nil {
 		return protocolErr("already connected")
 	}
-	client := copilot.NewClient(&copilot.ClientOptions{Connection: copilot.URIConnection{URL: addr}})
+	var conn copilot.RuntimeConnection = copilot.URIConnection{URL: addr}
+	if c.Transport == "stdio" {
+		// The SDK spawns the suite's shim as its runtime (PROTOCOL.md).
+		conn = copilot.StdioConnection{Path: c.StdioShim, Args: []string{"--connect", addr}}
+	}
+	client := copilot.NewClient(&copilot.ClientOptions{Connection: conn})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := client.Start(ctx); err != nil {

@@ -175,13 +175,16 @@ const commands = {
     return {
       sdk: "node", sdkVersion: sdkPackage.pkg.version, language: "typescript",
       generation: GENERATIONS[callbackField], callbackField,
-      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "rawReturn"],
+      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "rawReturn"],
     };
   },
   connect: async (cmd) => {
     const address = need(cmd, "runtimeAddress", "string");
     if (client) throw protocol("already connected");
-    const c = new CopilotClient({ connection: RuntimeConnection.forUri(address) });
+    const connection = (need(cmd, "transport", "string", true) ?? "tcp") === "stdio"
+      ? RuntimeConnection.forStdio({ path: need(cmd, "stdioShim", "string"), args: ["--connect", address] })
+      : RuntimeConnection.forUri(address);
+    const c = new CopilotClient({ connection });
     await c.start();
     client = c;
     return {};

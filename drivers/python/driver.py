@@ -166,11 +166,15 @@ class Driver:
             return {"sdk": "python", "sdkVersion": version("github-copilot-sdk"), "language": "python",
                     "generation": GENERATIONS[CALLBACK_FIELD], "callbackField": CALLBACK_FIELD,
                     "capabilities": ["providers", "resume", "syncCallback", "asyncCallback",
-                                     "disconnectSession", "rawReturn"]}
+                                     "disconnectSession", "stdio", "rawReturn"]}
         if name == "connect":
             if self.client is not None:
                 raise protocol("already connected")
-            client = CopilotClient(connection=RuntimeConnection.for_uri(cmd["runtimeAddress"]))
+            if cmd.get("transport", "tcp") == "stdio":
+                connection = RuntimeConnection.for_stdio(path=cmd["stdioShim"], args=["--connect", cmd["runtimeAddress"]])
+            else:
+                connection = RuntimeConnection.for_uri(cmd["runtimeAddress"])
+            client = CopilotClient(connection=connection)
             await client.start()
             self.client = client
             return {}

@@ -12,9 +12,15 @@ func (d *Driver) Hello(ctx context.Context) (Hello, error) {
 	return h, err
 }
 
-// Connect makes the SDK connect to the runtime at addr (host:port).
-func (d *Driver) Connect(ctx context.Context, addr string) error {
-	return d.Call(ctx, "connect", map[string]string{"runtimeAddress": addr}, nil)
+// Connect makes the SDK connect to the runtime at addr (host:port): over
+// TCP, or, when stdioShim is set, over stdio to that shim, which relays to
+// addr.
+func (d *Driver) Connect(ctx context.Context, addr, stdioShim string) error {
+	fields := map[string]string{"runtimeAddress": addr}
+	if stdioShim != "" {
+		fields["transport"], fields["stdioShim"] = "stdio", stdioShim
+	}
+	return d.Call(ctx, "connect", fields, nil)
 }
 
 // CreateSession creates a session and returns its id.

@@ -76,7 +76,7 @@ func TestGoodDriver(t *testing.T) {
 	assert.True(t, h.Has("providers"))
 	assert.False(t, h.Has("resume"))
 
-	err = d.Connect(context.Background(), "127.0.0.1:1")
+	err = d.Connect(context.Background(), "127.0.0.1:1", "")
 	var derr *Error
 	require.ErrorAs(t, err, &derr)
 	assert.Equal(t, KindUnsupported, derr.Kind)

@@ -171,3 +171,18 @@ func removeIfExists(path string) error {
 	}
 	return nil
 }
+
+// BuildStdioShim builds the shim an SDK spawns as its runtime for the stdio
+// transport (internal/cmd/stdioshim) into the ignored cache, and returns
+// its path.
+func BuildStdioShim(ctx context.Context, root string, log io.Writer) (string, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(abs, ".cache", "bin", "stdioshim")
+	if err := run(ctx, Options{Root: abs, Log: log}, abs, nil, "go", "build", "-o", out, "./internal/cmd/stdioshim"); err != nil {
+		return "", fmt.Errorf("building the stdio shim: %w", err)
+	}
+	return out, nil
+}

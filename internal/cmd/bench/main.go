@@ -25,6 +25,7 @@ func main() {
 	out := flag.String("out", "results/bench.json", "where to write the JSON report")
 	version := flag.String("version", "", "a published SDK version instead of the pinned one (SDK_VERSION)")
 	source := flag.String("source", "", "a local SDK checkout or package instead of the registry's (SDK_SOURCE)")
+	transports := flag.String("transport", "tcp,stdio", "comma-separated transports to measure: tcp, stdio")
 	flag.Parse()
 	defer procgroup.KillAll()
 
@@ -37,13 +38,22 @@ func main() {
 	if err != nil {
 		fail("go baseline: %v", err)
 	}
-	for _, name := range names {
-		r, err := measureSDK(ctx, sdk.Options{Root: *root, Version: *version, Source: *source, Log: os.Stderr}, strings.TrimSpace(name), *n)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", name, err)
-			continue // the others are still worth measuring; the exit code says something failed
+	shim, err := sdk.BuildStdioShim(ctx, *root, os.Stderr)
+	if err != nil {
+		fail("%v", err)
+	}
+	wanted := 0
+	for _, transport := range strings.Split(*transports, ",") {
+		transport = strings.TrimSpace(transport)
+		for _, name := range names {
+			wanted++
+			r, err := measureSDK(ctx, sdk.Options{Root: *root, Version: *version, Source: *source, Log: os.Stderr}, strings.TrimSpace(name), transport, shim, *n)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "bench: %s over %s: %v\n", name, transport, err)
+				continue // the others are still worth measuring; the exit code says something failed
+			}
+			results = append(results, r...)
 		}
-		results = append(results, r...)
 	}
 	fmt.Print(bench.Table(results))
 	report := bench.Report{Date: time.Now().UTC().Format(time.RFC3339), Runtime: "fake " + fakeruntime.Version, N: *n, Results: results}
@@ -59,7 +69,7 @@ func main() {
 		fail("%v", err)
 	}
 	fmt.Println("wrote", *out)
-	if len(results) < 2*(len(names)+1) {
+	if len(results) < 2*(wanted+1) {
 		os.Exit(1)
 	}
 }
@@ -79,10 +89,13 @@ func baseline(ctx context.Context, n int) ([]bench.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return series("go baseline", seq, conc), nil
+	return series("go baseline", "tcp", seq, conc), nil
 }
 
-func measureSDK(ctx context.Context, opts sdk.Options, name string, n int) ([]bench.Result, error) {
+func measureSDK(ctx context.Context, opts sdk.Options, name, transport, shim string, n int) ([]bench.Result, error) {
+	if transport != "stdio" {
+		transport, shim = "tcp", ""
+	}
 	s, err := sdk.Lookup(name)
 	if err != nil {
 		return nil, err
@@ -107,7 +120,7 @@ func measureSDK(ctx context.Context, opts sdk.Options, name string, n int) ([]be
 	if err != nil {
 		return nil, err
 	}
-	if err := d.Connect(cctx, rt.Addr()); err != nil {
+	if err := d.Connect(cctx, rt.Addr(), shim); err != nil {
 		return nil, err
 	}
 	id, err := d.CreateSession(cctx, driver.SessionSpec{Ref: "bench", Model: "gpt-4o",
@@ -119,13 +132,13 @@ func measureSDK(ctx context.Context, opts sdk.Options, name string, n int) ([]be
 	if err != nil {
 		return nil, err
 	}
-	return series(hello.SDK+" "+hello.SDKVersion, seq, conc), nil
+	return series(hello.SDK+" "+hello.SDKVersion, transport, seq, conc), nil
 }
 
-func series(client string, seq, conc bench.Stats) []bench.Result {
+func series(client, transport string, seq, conc bench.Stats) []bench.Result {
 	return []bench.Result{
-		{Client: client, Transport: "tcp", Mode: "sequential", Stats: seq},
-		{Client: client, Transport: "tcp", Mode: "concurrent", Stats: conc},
+		{Client: client, Transport: transport, Mode: "sequential", Stats: seq},
+		{Client: client, Transport: transport, Mode: "concurrent", Stats: conc},
 	}
 }
 
