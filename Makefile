@@ -6,6 +6,8 @@
 #   make conformance SDK=node SDK_SOURCE=../copilot-sdk/nodejs
 #   make conformance SDK=node TAGS=@BT-4      only the scenarios of one rule
 #   make conformance SDK=node RUNTIME=real    against the real Copilot runtime (npm), offline
+#   make conformance SDK=node TRANSPORT=stdio the SDK spawns its runtime (the suite's shim)
+#   make conformance SDK=node RUNNER=container the driver in a container (make docker-base-images first)
 #   make test                                 every test of the suite (what CI runs)
 
 SDK             ?= node
@@ -18,10 +20,11 @@ RUNTIME_BINARY  ?=
 GO              ?= go
 
 TRANSPORT       ?= tcp
+RUNNER          ?= local
 
-export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT
+export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER
 
-.PHONY: help setup conformance bench dashboard differential differential-check test unit vet clean
+.PHONY: help setup conformance bench dashboard differential differential-check test unit vet clean docker-engine docker-base-images docker-clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -56,9 +59,24 @@ TEST_SDKS       ?= node,go,python,node@1.0.4
 TEST_RUNTIMES   ?= fake,real
 TEST_TRANSPORTS ?= tcp,stdio
 
-test: setup vet ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, and the differential check
-	SDK=$(TEST_SDKS) RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 80m ./...
+# The SDK builds CI also runs with each driver in a container.
+TEST_CONTAINER_SDKS ?= node,go
+
+test: setup vet docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) in containers
+	SDK=$(TEST_SDKS) RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 80m ./...
 	$(MAKE) --no-print-directory differential-check SDK=$(TEST_SDKS)
+	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=tcp RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps
+	@! docker ps -aq --filter label=conformance.suite=bearer-token | grep -q . || { echo "containers of the suite were left behind:"; docker ps -a --filter label=conformance.suite=bearer-token; exit 1; }
+
+docker-engine: ## start a Docker engine if none answers (dockerd as these machines need it; see docker/README.md)
+	bash docker/engine.sh
+
+docker-base-images: docker-engine ## the base images of docker/*.Dockerfile: kept, pulled, or local stand-ins where no registry answers
+	bash docker/base-images.sh
+
+docker-clean: ## remove the suite's containers and driver images (base images and the engine stay)
+	-docker ps -aq --filter label=conformance.suite=bearer-token | xargs -r docker rm -f
+	-docker images -q --filter label=conformance.suite=bearer-token | sort -u | xargs -r docker rmi -f
 
 differential: ## run $(SDK) on the fake and the real runtime, then compare what crossed the wire (results/differential-<sdk>.md)
 	$(MAKE) --no-print-directory conformance RUNTIME=fake,real

@@ -19,7 +19,8 @@ import (
 // "node,go". $SDK_VERSION, $SDK_SOURCE and $TAGS apply to every entry
 // without its own version. $RUNTIME is fake (default), real, or "fake,real"
 // for both; $RUNTIME_VERSION and $RUNTIME_BINARY pick the real runtime;
-// $TRANSPORT is tcp (default), stdio or "tcp,stdio". It
+// $TRANSPORT is tcp (default), stdio or "tcp,stdio"; $RUNNER is local
+// (default) or container. It
 // fails on unexpected results only, and ends
 // with a summary table when it ran more than one SDK build.
 func TestConformance(t *testing.T) {
@@ -41,7 +42,7 @@ func TestConformance(t *testing.T) {
 					version = os.Getenv("SDK_VERSION")
 				}
 				configs = append(configs, steps.Config{SDK: name, Version: version, Source: os.Getenv("SDK_SOURCE"), Root: root,
-					Tags: os.Getenv("TAGS"), Runtime: strings.TrimSpace(runtime), Transport: strings.TrimSpace(transport),
+					Tags: os.Getenv("TAGS"), Runtime: strings.TrimSpace(runtime), Transport: strings.TrimSpace(transport), Runner: os.Getenv("RUNNER"),
 					RuntimeVersion: os.Getenv("RUNTIME_VERSION"), RuntimeBinary: os.Getenv("RUNTIME_BINARY")})
 			}
 		}

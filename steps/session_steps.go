@@ -54,13 +54,13 @@ func (sc *scenario) connectSDK(ctx context.Context) error {
 	if sc.runtime == nil {
 		return fmt.Errorf("no runtime to connect to: start one first")
 	}
-	d, err := driver.Start(sc.suite.driverCmd)
+	helloCtx, cancel := context.WithTimeout(ctx, driverStartTimeout)
+	defer cancel()
+	d, err := sc.suite.startDriver(helloCtx)
 	if err != nil {
 		return err
 	}
 	sc.driver = d
-	helloCtx, cancel := context.WithTimeout(ctx, driverStartTimeout)
-	defer cancel()
 	hello, err := d.Hello(helloCtx)
 	if err != nil {
 		return fmt.Errorf("driver hello: %w", err)

@@ -41,6 +41,9 @@ type Config struct {
 	// address) or "stdio" (the SDK spawns its runtime and talks over its
 	// stdin/stdout: the suite's shim, relaying to the runtime under test).
 	Transport string
+	// Runner is "local" (default: each driver a child process) or
+	// "container" (each driver in its own container, docker/<sdk>.Dockerfile).
+	Runner string
 	// ResultsDir is where the reports go; default Root/results/<label>.
 	ResultsDir string
 	// Output gets godog's progress and the summary; default os.Stdout.
@@ -63,6 +66,9 @@ func (c Config) Label() string {
 	if c.Transport == "stdio" {
 		label += ".stdio"
 	}
+	if c.Runner == "container" {
+		label += ".container"
+	}
 	return label
 }
 
@@ -79,7 +85,7 @@ type Report struct {
 // fixed for the run (how to start the driver, what it said it is) and the
 // results collected.
 type suiteRun struct {
-	driverCmd   driver.Command
+	startDriver startDriver
 	hello       driver.Hello
 	resultsDir  string
 	stdioShim   string               // the shim the SDK spawns as its runtime, when the transport is stdio
@@ -135,16 +141,33 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	exp, err := expectations.Load(filepath.Join(cfg.Root, "expectations"), cfg.SDK)
-	if err != nil {
-		return nil, err
+	if cfg.Runner == "" {
+		cfg.Runner = "local"
+	}
+	if cfg.Runner == "container" {
+		return runInContainers(ctx, cfg)
+	}
+	if cfg.Runner != "local" {
+		return nil, fmt.Errorf("unknown runner %q: use local or container", cfg.Runner)
 	}
 	cmd, err := s.Prepare(ctx, sdk.Options{Root: cfg.Root, Version: cfg.Version, Source: cfg.Source, Log: cfg.Output})
 	if err != nil {
 		return nil, err
 	}
+	return run(ctx, cfg, func(context.Context) (*driver.Driver, error) { return driver.Start(cmd) })
+}
+
+// startDriver starts one driver for a scenario, wherever drivers run.
+type startDriver func(context.Context) (*driver.Driver, error)
+
+// run runs the features with drivers started by start.
+func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
+	exp, err := expectations.Load(filepath.Join(cfg.Root, "expectations"), cfg.SDK)
+	if err != nil {
+		return nil, err
+	}
 	defer procgroup.KillAll() // a safety net: each scenario stops its own driver
-	hello, err := helloOnce(ctx, cmd)
+	hello, err := helloOnce(ctx, start)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Label(), err)
 	}
@@ -187,7 +210,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := os.RemoveAll(filepath.Join(resultsDir, "wire")); err != nil { // a record per scenario of this run only
 		return nil, err
 	}
-	run := &suiteRun{driverCmd: cmd, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, real: real, known: exp.Known(hello.SDKVersion),
+	run := &suiteRun{startDriver: start, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, real: real, known: exp.Known(hello.SDKVersion),
 		progress: newProgress(cfg.Output, cfg.Label(), filepath.Join(cfg.Root, "features"), cfg.Tags)}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + cfg.Label(),
@@ -221,20 +244,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // helloOnce starts the driver once before the scenarios, so that a driver
 // that cannot start fails the run with one clear message instead of every
 // scenario, and so the run knows the SDK version and generation.
-func helloOnce(ctx context.Context, cmd driver.Command) (driver.Hello, error) {
-	d, err := driver.Start(cmd)
+func helloOnce(ctx context.Context, start startDriver) (driver.Hello, error) {
+	ctx, cancel := context.WithTimeout(ctx, driverStartTimeout)
+	defer cancel()
+	d, err := start(ctx)
 	if err != nil {
 		return driver.Hello{}, err
 	}
 	defer d.Close()
-	ctx, cancel := context.WithTimeout(ctx, driverStartTimeout)
-	defer cancel()
 	h, err := d.Hello(ctx)
 	if err != nil {
-		return driver.Hello{}, fmt.Errorf("driver %s: hello: %w", cmd, err)
+		return driver.Hello{}, fmt.Errorf("driver hello: %w", err)
 	}
 	if h.SDK == "" || h.SDKVersion == "" || h.Generation == 0 {
-		return driver.Hello{}, fmt.Errorf("driver %s: hello is missing sdk, sdkVersion or generation: %+v", cmd, h)
+		return driver.Hello{}, fmt.Errorf("driver hello is missing sdk, sdkVersion or generation: %+v", h)
 	}
 	return h, nil
 }
@@ -243,7 +266,7 @@ func writeVerdict(r *Report, runtimeVersion string) error {
 	return results.Run{
 		Label: r.Label, SDK: r.Config.SDK, SDKVersion: r.Hello.SDKVersion, RequestedVersion: r.Config.Version,
 		Source: r.Config.Source, Tags: r.Config.Tags, Generation: r.Hello.Generation, CallbackField: r.Hello.CallbackField,
-		Runtime: r.Config.Runtime, RuntimeVersion: runtimeVersion, Runner: "local", Transport: r.Config.Transport,
+		Runtime: r.Config.Runtime, RuntimeVersion: runtimeVersion, Runner: r.Config.Runner, Transport: r.Config.Transport,
 		FinishedAt: time.Now().UTC().Format(time.RFC3339), OK: r.Verdict.OK(), Verdict: r.Verdict,
 	}.Write(r.ResultsDir)
 }

@@ -18,10 +18,21 @@ import (
 )
 
 var (
-	mu      sync.Mutex
-	live    = map[int]struct{}{} // pgid -> running
-	watched sync.Once
+	mu          sync.Mutex
+	live        = map[int]struct{}{} // pgid -> running
+	onInterrupt []func()
+	watched     sync.Once
 )
+
+// OnInterrupt registers f to run when the suite is interrupted, after the
+// process groups are killed and before it exits: for what is not a
+// process group of ours (containers). f must be bounded.
+func OnInterrupt(f func()) {
+	watched.Do(watchSignals)
+	mu.Lock()
+	defer mu.Unlock()
+	onInterrupt = append(onInterrupt, f)
+}
 
 // Start starts cmd in a new process group that is killed on interrupt.
 // Stop it with Stop.
@@ -86,6 +97,12 @@ func watchSignals() {
 	go func() {
 		sig := <-ch
 		KillAll()
+		mu.Lock()
+		hooks := append([]func(){}, onInterrupt...)
+		mu.Unlock()
+		for _, f := range hooks {
+			f()
+		}
 		fmt.Fprintf(os.Stderr, "\nprocgroup: %v: stopped every process the suite started\n", sig)
 		code := 130
 		if s, ok := sig.(syscall.Signal); ok {
