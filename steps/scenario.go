@@ -16,6 +16,7 @@ import (
 	"conformance/internal/expectations"
 	"conformance/internal/fakeruntime"
 	"conformance/internal/modelendpoint"
+	"conformance/internal/realruntime"
 )
 
 // Bounds on the waits of one scenario. Each is far above what a healthy
@@ -36,6 +37,7 @@ type scenario struct {
 
 	runtime runtimeUnderTest     // what the SDK connects to
 	fake    *fakeruntime.Runtime // the same runtime, when it is the fake one
+	ownReal *realruntime.Runtime // a real runtime of this scenario's own (stdio), behind runtime
 	model   *modelendpoint.Server
 	driver  *driver.Driver
 
@@ -174,6 +176,9 @@ func (sc *scenario) close() {
 	}
 	if sc.runtime != nil {
 		_ = sc.runtime.Close()
+	}
+	if sc.ownReal != nil {
+		_ = sc.ownReal.Close()
 	}
 	if sc.model != nil {
 		sc.model.Close()

@@ -12,6 +12,7 @@ import (
 	"conformance/internal/driver"
 	"conformance/internal/fakeruntime"
 	"conformance/internal/modelendpoint"
+	"conformance/internal/realruntime"
 	"conformance/internal/wiretap"
 )
 
@@ -32,10 +33,18 @@ func (sc *scenario) registerSessionSteps(ctx *godog.ScenarioContext) {
 
 // startRuntimeAndModel starts what the scenario's SDK talks to: a fresh
 // fake runtime, or a fresh wire tap in front of the run's real runtime.
-func (sc *scenario) startRuntimeAndModel() error {
+func (sc *scenario) startRuntimeAndModel(ctx context.Context) error {
 	sc.model = modelendpoint.Start()
-	if sc.suite.real != nil {
-		tap, err := wiretap.Start(sc.suite.real.Addr())
+	if sc.suite.runtimeKind == RuntimeReal {
+		real := sc.suite.sharedReal
+		if real == nil {
+			var err error
+			if real, err = realruntime.Start(ctx, sc.suite.realOpts...); err != nil {
+				return err
+			}
+			sc.ownReal = real
+		}
+		tap, err := wiretap.Start(real.Addr())
 		if err != nil {
 			return err
 		}

@@ -90,7 +90,8 @@ type suiteRun struct {
 	resultsDir  string
 	stdioShim   string               // the shim the SDK spawns as its runtime, when the transport is stdio
 	runtimeKind string               // RuntimeFake or RuntimeReal
-	real        *realruntime.Runtime // the run's real runtime, when runtimeKind is RuntimeReal
+	realOpts    []realruntime.Option // how to start the real runtime, when runtimeKind is RuntimeReal
+	sharedReal  *realruntime.Runtime // the run's real runtime, shared by its scenarios (TCP only)
 	progress    *progress
 	known       map[string]expectations.KnownFailure // this SDK version's known failures
 
@@ -110,7 +111,7 @@ func (s *suiteRun) notApplicable(p *godog.Scenario) string {
 	if hasTag(p, "@gen2") && s.hello.Generation < 2 {
 		return fmt.Sprintf("needs contract generation 2; %s %s is generation %d", s.hello.SDK, s.hello.SDKVersion, s.hello.Generation)
 	}
-	if hasTag(p, "@fake-only") && s.real != nil {
+	if hasTag(p, "@fake-only") && s.runtimeKind == RuntimeReal {
 		return "needs the fake runtime: it makes the runtime act on its own (or assumes the fake's retry policy), which the real runtime cannot be made to do"
 	}
 	return ""
@@ -191,26 +192,36 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 		}
 	}
 	runtimeVersion := fakeruntime.Version
-	var real *realruntime.Runtime
+	var realOpts []realruntime.Option
+	var sharedReal *realruntime.Runtime
 	if cfg.Runtime == RuntimeReal {
-		opts := []realruntime.Option{realruntime.WithRoot(cfg.Root), realruntime.WithLog(cfg.Output)}
+		realOpts = []realruntime.Option{realruntime.WithRoot(cfg.Root), realruntime.WithLog(cfg.Output)}
+		runtimeVersion = realruntime.DefaultVersion
 		if cfg.RuntimeVersion != "" {
-			opts = append(opts, realruntime.WithVersion(cfg.RuntimeVersion))
+			realOpts = append(realOpts, realruntime.WithVersion(cfg.RuntimeVersion))
+			runtimeVersion = cfg.RuntimeVersion
 		}
 		if cfg.RuntimeBinary != "" {
-			opts = append(opts, realruntime.WithBinary(cfg.RuntimeBinary))
+			realOpts = append(realOpts, realruntime.WithBinary(cfg.RuntimeBinary))
+			runtimeVersion = cfg.RuntimeBinary
 		}
-		if real, err = realruntime.Start(ctx, opts...); err != nil {
-			return nil, fmt.Errorf("%s: %w", cfg.Label(), err)
+		if cfg.Transport == "stdio" {
+			// Over stdio an SDK owns its runtime's lifetime: stopping, it
+			// may send runtime.shutdown. So each scenario gets a runtime of
+			// its own, as each app's client would spawn one.
+			fmt.Fprintf(cfg.Output, "%s: a real runtime (package %s) per scenario\n", cfg.Label(), runtimeVersion)
+		} else {
+			if sharedReal, err = realruntime.Start(ctx, realOpts...); err != nil {
+				return nil, fmt.Errorf("%s: %w", cfg.Label(), err)
+			}
+			defer sharedReal.Close()
+			fmt.Fprintf(cfg.Output, "%s: real runtime (package %s) at %s\n", cfg.Label(), runtimeVersion, sharedReal.Addr())
 		}
-		defer real.Close()
-		runtimeVersion = real.Version()
-		fmt.Fprintf(cfg.Output, "%s: real runtime (package %s) at %s\n", cfg.Label(), real.Version(), real.Addr())
 	}
 	if err := os.RemoveAll(filepath.Join(resultsDir, "wire")); err != nil { // a record per scenario of this run only
 		return nil, err
 	}
-	run := &suiteRun{startDriver: start, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, real: real, known: exp.Known(hello.SDKVersion),
+	run := &suiteRun{startDriver: start, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, realOpts: realOpts, sharedReal: sharedReal, known: exp.Known(hello.SDKVersion),
 		progress: newProgress(cfg.Output, cfg.Label(), filepath.Join(cfg.Root, "features"), cfg.Tags)}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + cfg.Label(),
