@@ -34,7 +34,10 @@ setup: ## download the suite's Go modules and check the toolchains (drivers inst
 	@command -v node >/dev/null || echo "warning: node not found: the node driver cannot run"
 	@command -v npm  >/dev/null || echo "warning: npm not found: the node driver cannot be installed"
 
-conformance: setup ## run the features against $(SDK) (node, go, or a comma-separated list); reports in results/
+# RUNNER=container needs an engine and the base images first.
+CONFORMANCE_NEEDS = setup $(if $(filter container,$(RUNNER)),docker-base-images)
+
+conformance: $(CONFORMANCE_NEEDS) ## run the features against $(SDK) (node, go, python, or a comma-separated list); reports in results/
 	$(GO) test -count=1 -timeout 60m -v -run '^TestConformance$$' ./steps
 
 BENCH_N          ?= 200
