@@ -1,36 +1,43 @@
 """Conformance driver for the Python Copilot SDK (PyPI github-copilot-sdk).
 
-Reads JSON-line commands on stdin and answers one JSON line each on stdout,
-as ../PROTOCOL.md specifies; every decision a scenario makes arrives as data.
+Reads one JSON command per line on stdin and writes one JSON answer per line
+on stdout, as ../PROTOCOL.md specifies. It holds no test logic: everything a
+scenario decides arrives as data.
 """
 
 import asyncio
 import json
 import os
 import sys
+import threading
 from datetime import datetime, timezone
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 
 # stdout belongs to the protocol: keep a private handle on it and send
-# everything else (the SDK's chatter included) to stderr, before the SDK is
-# even imported.
-_answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+# everything else (the SDK's own output included) to stderr, before the SDK
+# is even imported.
+_answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
 os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 sys.stdout = sys.stderr
 
 import copilot  # noqa: E402
-from copilot import CopilotClient, PermissionHandler, RuntimeConnection  # noqa: E402
+from copilot import (  # noqa: E402
+    CopilotClient, PermissionHandler, ProviderConfig, RuntimeConnection, SessionEventType)
 
-# The SDK's callback spelling per contract generation; which applies is read
-# from the installed SDK's provider config type, so an older (generation 1)
-# release runs this same file.
+DISTRIBUTION = "github-copilot-sdk"
+
+# The SDK's callback spelling per contract generation: the only place it
+# appears. Which one applies is read from the installed SDK's ProviderConfig,
+# so a generation-1 release (1.0.4), a newer one and a checkout all run this
+# same file.
 GENERATIONS = {"get_bearer_token": 1, "bearer_token_provider": 2}
-CALLBACK_FIELD = next(f for f in GENERATIONS if f in copilot.session.ProviderConfig.__annotations__)
+CALLBACK_FIELD = next((f for f in GENERATIONS if f in ProviderConfig.__annotations__), None)
 
-# Protocol provider fields -> the SDK's (snake_case) provider config keys.
+# Protocol provider fields -> the SDK's provider config keys.
 PROVIDER_FIELDS = {"name": "name", "type": "type", "wireApi": "wire_api", "baseUrl": "base_url",
-                   "apiKey": "api_key", "bearerToken": "bearer_token", "headers": "headers"}
-# The SDK's callback argument keys -> the protocol's names.
+                   "apiKey": "api_key", "bearerToken": "bearer_token"}
+# The SDK's callback argument keys -> the protocol's names (any other key
+# the SDK passes is reported under its own name).
 ARG_NAMES = {"provider_name": "providerName", "session_id": "sessionId"}
 
 
@@ -44,6 +51,26 @@ def protocol(message):
     return Failure("protocol", message)
 
 
+JSON_TYPES = {str: "a string", int: "an integer", list: "an array", dict: "an object"}
+
+
+def need(obj, name, kind, what, optional=False):
+    """obj[name], checked to be of kind (a key of JSON_TYPES)."""
+    value = obj.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise protocol(f"{what}.{name} must be {'absent or ' if optional else ''}{JSON_TYPES[kind]}")
+    return value
+
+
+def sdk_version():
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # a bare package directory: the SDK's own dev marker
+        return copilot.__version__
+
+
 def now():
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
@@ -52,109 +79,133 @@ class Driver:
     def __init__(self):
         self.client = None
         self.sessions = {}
-        self.invocations = []
+        self.invocations = []  # touched only on the event loop, where the SDK calls callbacks
 
     def make_callback(self, spec, label):
         if not isinstance(spec, dict) or set(spec) - {"responses", "scope", "style"}:
             raise protocol(f"bad callback: {spec!r}")
-        responses = spec.get("responses")
-        if not isinstance(responses, list) or not responses:
-            raise protocol("callback.responses must be a non-empty list")
-        for r in responses:
-            if not isinstance(r, dict) or sum(k in r for k in ("token", "error", "value")) != 1:
-                raise protocol("each callback response needs exactly one of token, error and value")
-        style = spec.get("style", "async")
+        scope = need(spec, "scope", str, "callback", optional=True)
+        style = spec.get("style", "async")  # absent: async, the usual kind in an asyncio app
         if style not in ("sync", "async"):
             raise protocol('callback.style must be "sync" or "async"')
-        if style == "sync" and any(r.get("delayMs") for r in responses):
-            # The SDK calls a sync callback on its event loop: a sleep there
-            # would stall every other request.
-            raise Failure("unsupported", "a sync callback cannot wait without blocking the SDK's event loop")
-        scope = spec.get("scope")  # held here only, as a managed-identity callback holds its audience
+        responses = need(spec, "responses", list, "callback")
+        if not responses:
+            raise protocol("callback.responses is empty")
+        for r in responses:
+            if not isinstance(r, dict) or set(r) - {"token", "error", "value", "delayMs"} \
+                    or len(set(r) & {"token", "error", "value"}) != 1:
+                raise protocol(f"a callback response needs exactly one of token, error and value: {r!r}")
+            for key in ("token", "error"):
+                need(r, key, str, "callback response", optional=True)
+            if need(r, "delayMs", int, "callback response", optional=True) and style == "sync":
+                # The SDK calls a sync callback on its event loop: a sleep
+                # there would stall every other request, and the turn too.
+                raise Failure("unsupported", "a sync callback cannot wait: the Python SDK calls it on its event loop")
         calls = 0
 
         def begin(args):
             nonlocal calls
             calls += 1
-            record = {"callback": label, "startedAt": now(),
-                      "args": {ARG_NAMES.get(k, k): v for k, v in dict(args).items()}}
+            record = {"callback": label, "args": {ARG_NAMES.get(k, k): v for k, v in dict(args).items()},
+                      "startedAt": now()}
             self.invocations.append(record)
             return calls, responses[min(calls, len(responses)) - 1], record
 
-        def settle(n, r, record):
+        def finish(n, r, record):
+            _ = scope  # held here only, as a managed-identity callback holds its audience
             record["endedAt"] = now()
-            if "value" in r:
-                record["value"] = r["value"]
-                return r["value"]  # deliberately not a string
             if "error" in r:
                 record["error"] = r["error"]
                 raise RuntimeError(r["error"])
+            if "value" in r:
+                record["value"] = r["value"]
+                return r["value"]  # deliberately not a string
             record["token"] = r["token"].replace("{n}", str(n))
             return record["token"]
 
-        def sync_callback(args):
-            _ = scope
-            return settle(*begin(args))
-
-        async def async_callback(args):
-            _ = scope
-            n, r, record = begin(args)
-            await asyncio.sleep(r.get("delayMs", 0) / 1000)
-            return settle(n, r, record)
-
-        return sync_callback if style == "sync" else async_callback
+        if style == "sync":
+            def bearer_token(args):
+                return finish(*begin(args))
+        else:
+            async def bearer_token(args):
+                n, r, record = begin(args)
+                await asyncio.sleep(r.get("delayMs", 0) / 1000)
+                return finish(n, r, record)
+        return bearer_token
 
     def make_provider(self, spec, ref, named):
         if not isinstance(spec, dict):
             raise protocol("a provider must be an object")
-        unknown = set(spec) - set(PROVIDER_FIELDS) - {"callback"}
+        unknown = set(spec) - set(PROVIDER_FIELDS) - {"headers", "callback"}
         if unknown:
             raise protocol(f"unknown provider field(s): {', '.join(sorted(unknown))}")
         if named != ("name" in spec):
-            raise protocol("named providers need a name; the singular provider takes none")
-        config = {PROVIDER_FIELDS[k]: v for k, v in spec.items() if k != "callback"}
-        if "callback" in spec:
+            raise protocol("a named provider needs a name; the singular provider takes none")
+        config = {PROVIDER_FIELDS[k]: need(spec, k, str, "provider") for k in PROVIDER_FIELDS if k in spec}
+        if "headers" in spec:
+            headers = need(spec, "headers", dict, "provider")
+            if not all(isinstance(v, str) for v in headers.values()):
+                raise protocol("provider.headers must map strings to strings")
+            config["headers"] = headers
+        if "callback" in spec:  # absent: no callback field at all, not even None
+            if CALLBACK_FIELD is None:
+                raise no_callback_field()
             label = f"{ref}/{spec['name'] if named else 'singular'}"
             config[CALLBACK_FIELD] = self.make_callback(spec["callback"], label)
         return config
 
     async def open_session(self, cmd):
-        ref, model = cmd.get("ref"), cmd.get("model")
-        if not isinstance(ref, str) or not isinstance(model, str):
-            raise protocol(f"{cmd['cmd']} needs ref and model")
-        if self.client is None:
-            raise protocol(f"{cmd['cmd']} before connect")
-        kwargs = {"model": model, "on_permission_request": PermissionHandler.approve_all}
+        what = cmd["cmd"]
+        ref = need(cmd, "ref", str, what)
+        options = {"model": need(cmd, "model", str, what), "on_permission_request": PermissionHandler.approve_all}
+        if "provider" in cmd and "providers" in cmd:
+            raise protocol("provider and providers are exclusive")
         if "provider" in cmd:
-            kwargs["provider"] = self.make_provider(cmd["provider"], ref, False)
+            options["provider"] = self.make_provider(cmd["provider"], ref, named=False)
         if "providers" in cmd:
-            kwargs["providers"] = [self.make_provider(p, ref, True) for p in cmd["providers"]]
+            options["providers"] = [self.make_provider(p, ref, named=True)
+                                    for p in need(cmd, "providers", list, what)]
         if "models" in cmd:
-            kwargs["models"] = [{"id": m["id"], "provider": m["provider"], "wire_model": m["wireModel"]}
-                                for m in cmd["models"]]
-        if cmd["cmd"] == "resumeSession":
-            session = await self.client.resume_session(cmd["sessionId"], **kwargs)
+            options["models"] = []
+            for m in need(cmd, "models", list, what):
+                if not isinstance(m, dict) or set(m) - {"id", "provider", "wireModel"}:
+                    raise protocol(f"bad models entry: {m!r}")
+                entry = {"id": need(m, "id", str, "models[]"), "provider": need(m, "provider", str, "models[]")}
+                if need(m, "wireModel", str, "models[]", optional=True) is not None:
+                    entry["wire_model"] = m["wireModel"]
+                options["models"].append(entry)
+        if self.client is None:
+            raise protocol(f"{what} before connect")
+        if what == "resumeSession":
+            session = await self.client.resume_session(need(cmd, "sessionId", str, what), **options)
         else:
-            session = await self.client.create_session(**kwargs)
+            session = await self.client.create_session(**options)
         self.sessions[ref] = session
         return {"sessionId": session.session_id}
 
-    async def send(self, cmd):
-        session = self.sessions.get(cmd.get("ref"))
+    def session(self, cmd):
+        session = self.sessions.get(need(cmd, "ref", str, cmd["cmd"]))
         if session is None:
-            raise protocol(f"unknown session ref {cmd.get('ref')!r}")
-        # send_and_wait returns on session.error before the turn's
-        # session.idle arrives; a send right after could take that stale
-        # idle for its own end. A failed turn is over once its idle is seen.
+            raise protocol(f"unknown session ref {cmd['ref']!r}")
+        return session
+
+    async def send(self, cmd):
+        session = self.session(cmd)
+        prompt = need(cmd, "prompt", str, "send")
+        timeout = need(cmd, "timeoutMs", int, "send", optional=True)
+        # send_and_wait raises on session.error before the turn's
+        # session.idle arrives, and a send right after could take that stale
+        # idle for its own end: a failed turn is over once its idle is seen.
         idle = asyncio.Event()
-        unsubscribe = session.on(lambda e: idle.set() if getattr(e.type, "value", e.type) == "session.idle" else None)
+        unsubscribe = session.on(lambda e: e.type == SessionEventType.SESSION_IDLE and idle.set())
         try:
-            event = await session.send_and_wait(cmd["prompt"], timeout=cmd.get("timeoutMs", 60000) / 1000)
+            kwargs = {} if timeout is None else {"timeout": timeout / 1000}
+            event = await session.send_and_wait(prompt, **kwargs)
             return {"reply": getattr(getattr(event, "data", None), "content", None) or ""}
         except Exception:
             try:
                 await asyncio.wait_for(idle.wait(), 5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             raise
         finally:
@@ -163,17 +214,22 @@ class Driver:
     async def handle(self, cmd):
         name = cmd.get("cmd")
         if name == "hello":
-            return {"sdk": "python", "sdkVersion": version("github-copilot-sdk"), "language": "python",
+            if CALLBACK_FIELD is None:
+                raise no_callback_field()
+            return {"sdk": "python", "sdkVersion": sdk_version(), "language": "python",
                     "generation": GENERATIONS[CALLBACK_FIELD], "callbackField": CALLBACK_FIELD,
                     "capabilities": ["providers", "resume", "syncCallback", "asyncCallback",
                                      "disconnectSession", "stdio", "rawReturn"]}
         if name == "connect":
+            address = need(cmd, "runtimeAddress", str, "connect")
             if self.client is not None:
                 raise protocol("already connected")
-            if cmd.get("transport", "tcp") == "stdio":
-                connection = RuntimeConnection.for_stdio(path=cmd["stdioShim"], args=["--connect", cmd["runtimeAddress"]])
+            if need(cmd, "transport", str, "connect", optional=True) == "stdio":
+                # The SDK spawns the suite's shim as its runtime (PROTOCOL.md).
+                shim = need(cmd, "stdioShim", str, "connect")
+                connection = RuntimeConnection.for_stdio(path=shim, args=["--connect", address])
             else:
-                connection = RuntimeConnection.for_uri(cmd["runtimeAddress"])
+                connection = RuntimeConnection.for_uri(address)
             client = CopilotClient(connection=connection)
             await client.start()
             self.client = client
@@ -185,59 +241,95 @@ class Driver:
         if name == "invocations":
             return {"invocations": self.invocations}
         if name == "disconnectSession":
-            session = self.sessions.pop(cmd.get("ref"), None)
-            if session is None:
-                raise protocol(f"unknown session ref {cmd.get('ref')!r}")
+            session = self.session(cmd)
+            del self.sessions[cmd["ref"]]
             await session.disconnect()
             return {}
         if name == "disconnect":
-            await self.stop_client()
+            await self.stop_client(graceful=True)
             return {}
         if name == "stop":
             return {}
         raise protocol(f"unknown cmd {name!r}")
 
-    async def stop_client(self, seconds=1.0):
+    async def stop_client(self, graceful):
+        """Stops the client: stop() disconnects each session first; force_stop()
+        closes the connection at once (stop() blocks the event loop for a
+        second over TCP: it joins its reader thread before closing the socket)."""
         client, self.client, self.sessions = self.client, None, {}
         if client is not None:
-            await asyncio.wait_for(client.stop(), seconds)
+            seconds = 5 if graceful else 0.5
+            try:
+                await asyncio.wait_for(client.stop() if graceful else client.force_stop(), seconds)
+            except TimeoutError:
+                raise Failure("sdk", f"the client did not stop within {seconds} s") from None
+
+
+def no_callback_field():
+    return Failure("unsupported", f"{DISTRIBUTION} {sdk_version()} has no bearer-token callback field")
+
+
+def error_message(e):
+    if isinstance(e, BaseExceptionGroup):  # client.stop() gathers its errors
+        return "; ".join(error_message(x) for x in e.exceptions)
+    return str(e) or type(e).__name__
 
 
 def answer(msg):
-    _answers.write(json.dumps(msg) + "\n")
+    _answers.write(json.dumps(msg, default=str) + "\n")
+
+
+async def serve(driver, line):
+    """Answers one command line; returns True for stop."""
+    try:
+        cmd = json.loads(line)
+    except ValueError as e:
+        answer({"id": None, "ok": False, "error": {"kind": "protocol", "message": f"bad JSON: {e}"}})
+        return False
+    cid = cmd.get("id") if isinstance(cmd, dict) else None
+    if not isinstance(cid, int) or isinstance(cid, bool):
+        answer({"id": None, "ok": False, "error": {"kind": "protocol", "message": "command needs an integer id"}})
+        return False
+    try:
+        answer({"id": cid, "ok": True, "result": await driver.handle(cmd)})
+    except Failure as e:
+        answer({"id": cid, "ok": False, "error": {"kind": e.kind, "message": str(e)}})
+    except Exception as e:  # the SDK's own errors, in its own words
+        answer({"id": cid, "ok": False, "error": {"kind": "sdk", "message": error_message(e)}})
+    return cmd.get("cmd") == "stop"
 
 
 async def main():
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=16 << 20)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    lines, eof = asyncio.Queue(), asyncio.Event()
+
+    def read_stdin():  # a thread, so that EOF is seen even while a command runs
+        for line in sys.stdin.buffer:
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        loop.call_soon_threadsafe(eof.set)
+        loop.call_soon_threadsafe(lines.put_nowait, None)
+
+    threading.Thread(target=read_stdin, daemon=True).start()
     driver = Driver()
-    while line := await reader.readline():
-        if not line.strip():
-            continue
-        try:
-            cmd = json.loads(line)
-        except ValueError as e:
-            answer({"id": None, "ok": False, "error": {"kind": "protocol", "message": f"bad JSON: {e}"}})
-            continue
-        cid = cmd.get("id") if isinstance(cmd, dict) and isinstance(cmd.get("id"), int) else None
-        try:
-            if cid is None:
-                raise protocol("command needs an integer id")
-            answer({"id": cid, "ok": True, "result": await driver.handle(cmd)})
-        except Failure as e:
-            answer({"id": cid, "ok": False, "error": {"kind": e.kind, "message": str(e)}})
-        except Exception as e:  # the SDK's own errors
-            answer({"id": cid, "ok": False, "error": {"kind": "sdk", "message": str(e) or type(e).__name__}})
-        if cmd.get("cmd") == "stop":
-            break
-    # EOF or stop: exit within a second, whatever the client does.
+
+    async def commands():  # strictly in order, one at a time
+        while (line := await lines.get()) is not None:
+            if line.strip() and await serve(driver, line):
+                return
+
+    running = asyncio.ensure_future(commands())
+    await asyncio.wait({running, asyncio.ensure_future(eof.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    # stop, or EOF: exit within a second, half of it for a command still
+    # running (the suite has given up on it), half for closing the client.
+    if not running.done():
+        await asyncio.wait({running}, timeout=0.5)
     try:
-        await driver.stop_client()
-    except Exception:
-        pass
+        await driver.stop_client(graceful=False)
+    except Exception as e:
+        print(f"stopping the client: {error_message(e)}", file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(0)  # the SDK's threads and tasks must not hold the process
 
 
 if __name__ == "__main__":
     asyncio.run(main())
-    os._exit(0)

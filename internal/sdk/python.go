@@ -3,63 +3,193 @@ package sdk
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"conformance/internal/driver"
 )
 
+const pythonDistribution = "github-copilot-sdk"
+
 func init() {
 	register(SDK{
 		Name:      "python",
-		Toolchain: "Python 3.11+ (with venv)",
+		Toolchain: "Python 3 (>= 3.11, with venv)", // the SDK's requires-python
 		Programs:  []string{"python3"},
 		prepare:   preparePython,
 	})
 }
 
-// preparePython installs the SDK into a virtual environment of its own
-// under .cache/drivers/: the pinned requirements, another published version,
-// or a local checkout / wheel / sdist. A venv is reused while what it was
-// made from is unchanged (a stamp file records that).
+// preparePython installs the SDK into a virtual environment of its own in
+// the ignored cache: .cache/drivers/python for the pinned requirements and
+// python@<v> for SDK_VERSION, each reused while what it was made from is
+// unchanged; python-source for SDK_SOURCE, made afresh on every run since
+// the checkout may have changed.
 func preparePython(ctx context.Context, o Options) (driver.Command, error) {
 	src := o.driverDir("python")
-	reqs, err := os.ReadFile(filepath.Join(src, "requirements.txt"))
+	requirements := filepath.Join(src, "requirements.txt")
+	interpreter, err := checkPython(ctx)
 	if err != nil {
 		return driver.Command{}, err
 	}
-	dir, install := o.cacheDir("python"), []string{"-r", filepath.Join(src, "requirements.txt")}
-	stamp := reqs
+	// -I: nothing from the environment (PYTHONPATH; PYTHONOPTIMIZE, which
+	// would strip the asserts the SDK checks a token's type with; the
+	// user's site-packages) changes what runs. -B: no bytecode written (pip
+	// compiled the SDK's when it installed it).
+	args := []string{"-I", "-B", "-u", filepath.Join(src, "driver.py")}
+	var venv string
 	switch {
-	case o.Version != "":
-		dir, install = o.cacheDir("python@"+o.Version), []string{"github-copilot-sdk==" + o.Version}
-		stamp = []byte(o.Version)
-	case o.Source != "":
-		// Always reinstalled: the checkout may have changed since the last run.
-		dir, install = o.cacheDir("python-source"), []string{"--force-reinstall", o.Source}
-		stamp = nil
+	case o.Source == "":
+		venv, err = preparePythonRegistry(ctx, o, requirements, interpreter)
+	default:
+		var bare bool
+		venv, bare, err = preparePythonSource(ctx, o, requirements)
+		if bare {
+			// A bare package is compiled on first use, into the cache
+			// rather than its own folder (its generated modules take a
+			// second to compile, for every driver started).
+			args[1] = "-Xpycache_prefix=" + filepath.Join(o.cacheDir(pythonSourceFolder), "pycache")
+		}
 	}
-	venv := filepath.Join(dir, "venv")
-	python := filepath.Join(venv, "bin", "python")
+	if err != nil {
+		return driver.Command{}, err
+	}
+	return driver.Command{Path: venvPython(venv), Args: args}, nil
+}
+
+// preparePythonRegistry installs the pinned requirements, or the SDK at
+// o.Version, from the package index, unless the venv already has them (its
+// installed-from stamp says so).
+func preparePythonRegistry(ctx context.Context, o Options, requirements, interpreter string) (string, error) {
+	dir, install := o.cacheDir("python"), []string{"-r", requirements}
+	from, err := os.ReadFile(requirements)
+	if err != nil {
+		return "", err
+	}
+	if o.Version != "" {
+		dir, install = o.cacheDir("python@"+o.Version), []string{pythonDistribution + "==" + o.Version}
+		from = []byte(install[0] + "\n")
+	}
+	// A new interpreter makes a new venv too: the old one points at it.
+	stamp := append(from, "# "+interpreter+"\n"...)
 	stampFile := filepath.Join(dir, "installed-from")
-	if old, err := os.ReadFile(stampFile); err != nil || stamp == nil || !bytes.Equal(old, stamp) {
-		if _, err := os.Stat(python); err != nil {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return driver.Command{}, err
-			}
-			if err := run(ctx, o, dir, nil, "python3", "-m", "venv", venv); err != nil {
-				return driver.Command{}, err
-			}
-		}
-		args := append([]string{"-m", "pip", "install", "--quiet", "--disable-pip-version-check"}, install...)
-		if err := run(ctx, o, dir, nil, python, args...); err != nil {
-			return driver.Command{}, err
-		}
-		if stamp != nil {
-			if err := os.WriteFile(stampFile, stamp, 0o644); err != nil {
-				return driver.Command{}, err
-			}
+	venv := filepath.Join(dir, "venv")
+	if old, err := os.ReadFile(stampFile); err == nil && bytes.Equal(old, stamp) && exists(venvPython(venv)) {
+		return venv, nil
+	}
+	// The stamp goes first, so that an interrupted install is never taken
+	// for a good one.
+	if err := removeIfExists(stampFile); err != nil {
+		return "", err
+	}
+	if err := freshVenv(ctx, o, dir, venv); err != nil {
+		return "", err
+	}
+	if err := pip(ctx, o, dir, venv, append([]string{"install"}, install...)...); err != nil {
+		return "", err
+	}
+	return venv, os.WriteFile(stampFile, stamp, 0o644)
+}
+
+const pythonSourceFolder = "python-source"
+
+// pythonSourceIsBare says whether SDK_SOURCE is a bare package directory
+// (a copilot/ folder, e.g. a copy of an installed one, without metadata)
+// rather than something pip installs: a wheel, an sdist or a source
+// checkout.
+func pythonSourceIsBare(path string) (bool, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return false, err
+	case !fi.IsDir(), exists(filepath.Join(path, "pyproject.toml")), exists(filepath.Join(path, "setup.py")):
+		return false, nil
+	case exists(filepath.Join(path, "__init__.py")):
+		return true, nil
+	}
+	return false, fmt.Errorf("SDK_SOURCE %s is neither a wheel, an sdist, a source checkout (pyproject.toml or "+
+		"setup.py: the SDK repository's python/) nor a package directory (__init__.py, e.g. a copy of an installed copilot/)", path)
+}
+
+// preparePythonSource makes a fresh venv with the SDK from o.Source. A bare
+// package directory has no metadata of its own: the venv gets the pinned
+// SDK's dependencies, the package is put on sys.path in the SDK's place, and
+// it reports the version the SDK gives itself then (0.0.0.dev0).
+func preparePythonSource(ctx context.Context, o Options, requirements string) (venv string, bare bool, err error) {
+	if bare, err = pythonSourceIsBare(o.Source); err != nil {
+		return "", false, err
+	}
+	dir := o.cacheDir(pythonSourceFolder)
+	venv = filepath.Join(dir, "venv")
+	if err := freshVenv(ctx, o, dir, venv); err != nil {
+		return "", bare, err
+	}
+	if !bare {
+		return venv, false, pip(ctx, o, dir, venv, "install", o.Source)
+	}
+	if err := pip(ctx, o, dir, venv, "install", "-r", requirements); err != nil {
+		return "", true, err
+	}
+	if err := pip(ctx, o, dir, venv, "uninstall", "--yes", pythonDistribution); err != nil {
+		return "", true, err
+	}
+	// The package's import name is copilot, whatever its folder is called.
+	path := filepath.Join(dir, "path")
+	for _, old := range []string{path, filepath.Join(dir, "pycache")} {
+		if err := os.RemoveAll(old); err != nil {
+			return "", true, err
 		}
 	}
-	return driver.Command{Path: python, Args: []string{"-u", filepath.Join(src, "driver.py")}, Env: []string{"PYTHONDONTWRITEBYTECODE=1"}}, nil
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return "", true, err
+	}
+	if err := os.Symlink(o.Source, filepath.Join(path, "copilot")); err != nil {
+		return "", true, err
+	}
+	sitePackages, _ := filepath.Glob(filepath.Join(venv, "lib", "python3*", "site-packages"))
+	if len(sitePackages) != 1 {
+		return "", true, fmt.Errorf("no single site-packages folder in %s: %v", venv, sitePackages)
+	}
+	pth := filepath.Join(sitePackages[0], "conformance-sdk-source.pth")
+	return venv, true, os.WriteFile(pth, []byte(path+"\n"), 0o644)
+}
+
+// checkPython checks that python3 is new enough for the SDK and can make a
+// venv with pip, and returns its version and path.
+func checkPython(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "python3", "-c", `import sys
+if sys.version_info < (3, 11):
+    sys.exit("python3 is %s; the Python SDK needs >= 3.11" % sys.version.split()[0])
+try:
+    import ensurepip, venv
+except ImportError as e:
+    sys.exit("python3 cannot make a venv with pip (%s); on Debian or Ubuntu: apt install python3-venv" % e)
+print(sys.version.split()[0], sys.executable)`).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s (%w)", strings.TrimSpace(string(out)), err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// freshVenv makes an empty venv, replacing any old one.
+func freshVenv(ctx context.Context, o Options, dir, venv string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return run(ctx, o, dir, nil, "python3", "-m", "venv", "--clear", venv)
+}
+
+func pip(ctx context.Context, o Options, dir, venv string, args ...string) error {
+	args = append([]string{"-m", "pip", args[0], "--quiet", "--disable-pip-version-check", "--no-input"}, args[1:]...)
+	return run(ctx, o, dir, nil, venvPython(venv), args...)
+}
+
+func venvPython(venv string) string { return filepath.Join(venv, "bin", "python") }
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
