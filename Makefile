@@ -33,11 +33,12 @@ setup: ## download the suite's Go modules and check the toolchains (drivers inst
 	$(GO) mod download
 	@command -v node >/dev/null || echo "warning: node not found: the node driver cannot run"
 	@command -v npm  >/dev/null || echo "warning: npm not found: the node driver cannot be installed"
+	@command -v cargo >/dev/null || echo "warning: cargo not found: the rust driver cannot be built"
 
 # RUNNER=container needs an engine and the base images first.
 CONFORMANCE_NEEDS = setup $(if $(filter container,$(RUNNER)),docker-base-images)
 
-conformance: $(CONFORMANCE_NEEDS) ## run the features against $(SDK) (node, go, python, or a comma-separated list); reports in results/
+conformance: $(CONFORMANCE_NEEDS) ## run the features against $(SDK) (node, go, python, rust, java, dotnet, all, or a comma-separated list); reports in results/
 	$(GO) test -count=1 -timeout 60m -v -run '^TestConformance$$' ./steps
 
 BENCH_N          ?= 200
@@ -58,7 +59,7 @@ vet: ## go vet and gofmt
 
 # The SDK builds CI checks, on both runtimes: the pinned ones, and Node
 # 1.0.4 for contract generation 1.
-TEST_SDKS       ?= node,go,python,node@1.0.4
+TEST_SDKS       ?= node,go,python,rust,node@1.0.4
 TEST_RUNTIMES   ?= fake,real
 TEST_TRANSPORTS ?= tcp,stdio
 

@@ -1,0 +1,143 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"conformance/internal/driver"
+)
+
+const rustSDKCrate = "github-copilot-sdk"
+
+func init() {
+	register(SDK{
+		Name:      "rust",
+		Toolchain: "Rust toolchain (cargo)",
+		Programs:  []string{"cargo"},
+		prepare:   prepareRust,
+	})
+}
+
+// rustDriverFiles are the driver crate's files, relative to drivers/rust.
+var rustDriverFiles = []string{"Cargo.toml", "build.rs", filepath.Join("src", "main.rs"), filepath.Join(".cargo", "config.toml")}
+
+// rustSDKDependency matches the pinned SDK dependency in the driver's
+// Cargo.toml, up to its version requirement: the one thing an SDK_VERSION
+// or SDK_SOURCE build changes.
+var rustSDKDependency = regexp.MustCompile(`(?m)^` + rustSDKCrate + ` = \{ version = "=[^"]*"`)
+
+// prepareRust builds the driver with cargo. All builds share one target
+// directory in the ignored cache, so the SDK's dependencies compile once;
+// each build's binary is then linked to a place of its own. The pinned
+// build uses drivers/rust and its Cargo.lock as they are (--locked);
+// another published version, or a local crate (SDK_SOURCE, as a path
+// dependency), builds from a copy under .cache/drivers/ whose Cargo.toml
+// differs only in the SDK's dependency line.
+func prepareRust(ctx context.Context, o Options) (driver.Command, error) {
+	src := o.driverDir("rust")
+	target := o.cacheDir("rust-target")
+	// The SDK's build script would download the Copilot CLI when its
+	// `runtime` feature is on, unless told not to (drivers/rust/.cargo/
+	// config.toml says the same for builds by hand).
+	env := []string{"CARGO_TARGET_DIR=" + target, "COPILOT_SKIP_CLI_DOWNLOAD=1"}
+	dir, args := src, []string{"build", "--release", "--locked"}
+	var dependency string
+	switch {
+	case o.Version != "":
+		dir, dependency = o.cacheDir("rust@"+o.Version), fmt.Sprintf(`%s = { version = "=%s"`, rustSDKCrate, o.Version)
+	case o.Source != "":
+		crate, err := rustSDKCrateDir(o.Source)
+		if err != nil {
+			return driver.Command{}, err
+		}
+		if strings.ContainsAny(crate, "'\n") {
+			return driver.Command{}, fmt.Errorf("SDK_SOURCE %s: a path with a quote or newline cannot go into Cargo.toml", crate)
+		}
+		dir, dependency = o.cacheDir("rust-source"), fmt.Sprintf(`%s = { path = '%s'`, rustSDKCrate, crate)
+	}
+	if dir != src {
+		if err := copyRustDriver(src, dir, dependency); err != nil {
+			return driver.Command{}, err
+		}
+		// Cargo resolves the changed requirement, keeping every other
+		// locked version it can.
+		args = []string{"build", "--release"}
+	}
+	if err := run(ctx, o, dir, env, "cargo", args...); err != nil {
+		return driver.Command{}, err
+	}
+	out := o.cacheDir(filepath.Base(dir), "driver")
+	if dir == src {
+		out = o.cacheDir("rust", "driver")
+	}
+	if err := linkFile(filepath.Join(target, "release", "conformance-driver-rust"), out); err != nil {
+		return driver.Command{}, err
+	}
+	return driver.Command{Path: out}, nil
+}
+
+// copyRustDriver copies the driver crate to dir with the SDK dependency
+// line rewritten, touching only files whose content changed (cargo
+// rebuilds on modification times). Cargo.lock is copied once, as the
+// starting point of the copy's own resolution.
+func copyRustDriver(src, dir, dependency string) error {
+	for _, name := range rustDriverFiles {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			return err
+		}
+		if name == "Cargo.toml" {
+			if !rustSDKDependency.Match(b) {
+				return fmt.Errorf("%s: no pinned %s dependency line to rewrite", filepath.Join(src, name), rustSDKCrate)
+			}
+			b = rustSDKDependency.ReplaceAllLiteral(b, []byte(dependency))
+		}
+		if err := writeIfChanged(filepath.Join(dir, name), b); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Cargo.lock")); os.IsNotExist(err) {
+		return copyFiles(src, dir, "Cargo.lock")
+	}
+	return nil
+}
+
+func writeIfChanged(path string, b []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// linkFile makes dst a hard link to src (cargo replaces its outputs rather
+// than rewriting them, so the link keeps this build's binary).
+func linkFile(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := removeIfExists(dst); err != nil {
+		return err
+	}
+	return os.Link(src, dst)
+}
+
+// rustSDKCrateDir finds the SDK crate for SDK_SOURCE: a directory whose
+// Cargo.toml is the github-copilot-sdk package (an unpacked crate, or rust/
+// of an SDK checkout), or a checkout holding it in rust/.
+func rustSDKCrateDir(source string) (string, error) {
+	for _, dir := range []string{source, filepath.Join(source, "rust")} {
+		b, err := os.ReadFile(filepath.Join(dir, "Cargo.toml"))
+		if err == nil && regexp.MustCompile(`(?m)^name = "`+rustSDKCrate+`"`).Match(b) {
+			return dir, nil
+		}
+	}
+	return "", fmt.Errorf("SDK_SOURCE %s: no Cargo.toml of the %s package there, nor in rust/", source, rustSDKCrate)
+}

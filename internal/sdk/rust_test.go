@@ -1,0 +1,64 @@
+package sdk
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// SDK_SOURCE for Rust is the SDK crate itself or a checkout holding it in
+// rust/; a folder with some other crate, or none, is refused by name.
+func TestRustSDKCrateDir(t *testing.T) {
+	dir := t.TempDir()
+	write := func(path, text string) string {
+		path = filepath.Join(dir, path)
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+		return filepath.Dir(path)
+	}
+	crate := write("github-copilot-sdk-1.0.28/Cargo.toml", "[package]\nname = \"github-copilot-sdk\"\nversion = \"1.0.28\"\n")
+	checkout := filepath.Dir(write("copilot-sdk/rust/Cargo.toml", "[package]\nname = \"github-copilot-sdk\"\n"))
+	other := write("other/Cargo.toml", "[package]\nname = \"github-copilot-sdk-macros\"\n")
+
+	got, err := rustSDKCrateDir(crate)
+	require.NoError(t, err)
+	assert.Equal(t, crate, got)
+	got, err = rustSDKCrateDir(checkout)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(checkout, "rust"), got)
+	_, err = rustSDKCrateDir(other)
+	assert.ErrorContains(t, err, "no Cargo.toml of the github-copilot-sdk package")
+}
+
+// An SDK_VERSION or SDK_SOURCE build differs from the pinned driver in the
+// SDK's dependency line only, and keeps its features (default-features off:
+// the default one downloads a CLI at build time).
+func TestCopyRustDriverRewritesOnlyTheSDKLine(t *testing.T) {
+	src := filepath.Join("..", "..", "drivers", "rust")
+	dst := t.TempDir()
+	require.NoError(t, copyRustDriver(src, dst, `github-copilot-sdk = { version = "=1.0.27"`))
+
+	before, err := os.ReadFile(filepath.Join(src, "Cargo.toml"))
+	require.NoError(t, err)
+	after, err := os.ReadFile(filepath.Join(dst, "Cargo.toml"))
+	require.NoError(t, err)
+	assert.NotEqual(t, string(before), string(after))
+	assert.Contains(t, string(after), `github-copilot-sdk = { version = "=1.0.27", default-features = false, features = ["runtime"] }`)
+	assert.Equal(t, string(rustSDKDependency.ReplaceAll(before, nil)), string(rustSDKDependency.ReplaceAll(after, nil)),
+		"only the SDK's dependency line may change")
+	for _, name := range append(rustDriverFiles, "Cargo.lock") {
+		assert.FileExists(t, filepath.Join(dst, name))
+	}
+
+	// A Cargo.toml without the pinned line cannot be rewritten: say so.
+	broken := t.TempDir()
+	for _, name := range rustDriverFiles {
+		write := []byte("[package]\n")
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(broken, name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(broken, name), write, 0o644))
+	}
+	assert.ErrorContains(t, copyRustDriver(broken, t.TempDir(), "x"), "no pinned github-copilot-sdk dependency line")
+}
