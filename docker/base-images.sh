@@ -3,8 +3,10 @@
 # available to the local engine.
 #
 #   docker/base-images.sh [SDK|IMAGE...]   SDKs: those with docker/<sdk>.Dockerfile
-#                                          (default: all); IMAGE: a tag, e.g.
-#                                          debian:bookworm-slim
+#                                          (default: all, skipping with a note an
+#                                          image that can be neither pulled nor
+#                                          stood in for, as .NET's here); IMAGE: a
+#                                          tag, e.g. debian:bookworm-slim
 #
 # The Dockerfiles in docker/ name the official images a CI pulls
 # (node:20.19-bookworm-slim, golang:1.26-bookworm, debian:bookworm-slim).
@@ -66,7 +68,7 @@ try_pull() {
 		say "$1: pulled in $(took "$t0")"
 		return 0
 	fi
-	say "$1: cannot pull ($(tail -n 1 "$cache/pull.err" | cut -c1-160)); building a local stand-in"
+	say "$1: cannot pull ($(tail -n 1 "$cache/pull.err" | cut -c1-160))"
 	return 1
 }
 
@@ -103,6 +105,14 @@ build_debian() { # debian:bookworm-slim
 	say "$tag: stand-in imported in $(took "$t0")"
 }
 
+# An image that can be neither pulled nor stood in for stops the script when
+# it was asked for by name; when every Dockerfile's images were asked for (no
+# arguments) it is reported and skipped, so the SDKs that can be built are.
+unavailable() {
+	[ "$best_effort" = 1 ] || die "$*"
+	say "skipped: $*"
+	skipped=$((skipped + 1))
+}
 ensure() { # ensure TAG: present, pulled, or a stand-in built
 	local tag=$1
 	if have "$tag"; then
@@ -115,7 +125,8 @@ ensure() { # ensure TAG: present, pulled, or a stand-in built
 	node:*-bookworm-slim) build_node "$tag" ;;
 	golang:*-bookworm) build_golang "$tag" ;;
 	python:*-slim-bookworm) build_python "$tag" ;;
-	*) die "$tag: no recipe for a stand-in of this image (add one to $0, or make the image available)" ;;
+	mcr.microsoft.com/dotnet/*) unavailable "$tag: Microsoft's registry does not answer here and there is no stand-in for a .NET image (no .NET toolchain nor NuGet on these machines); build docker/dotnet.Dockerfile where that registry answers" ;;
+	*) unavailable "$tag: no recipe for a stand-in of this image (add one to $0, or make the image available)" ;;
 	esac
 }
 
@@ -231,7 +242,9 @@ mkdir -p "$cache"
 exec 8>"$cache/base-images.lock"
 flock -w 1800 8 || die "another docker/base-images.sh held $cache/base-images.lock for 30 min"
 sdks=("$@")
+best_effort=0 skipped=0
 if [ ${#sdks[@]} -eq 0 ]; then
+	best_effort=1
 	for f in "$root"/docker/*.Dockerfile; do sdks+=("$(basename "$f" .Dockerfile)"); done
 fi
 t_all=$(date +%s)
@@ -245,4 +258,4 @@ for sdk in "${sdks[@]}"; do
 		ensure "$img"
 	done
 done
-say "done in $(took "$t_all")"
+if [ "$skipped" -gt 0 ]; then say "done in $(took "$t_all"), $skipped image(s) skipped"; else say "done in $(took "$t_all")"; fi

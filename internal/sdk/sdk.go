@@ -6,6 +6,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -73,6 +74,12 @@ func Lookup(name string) (SDK, error) {
 	return s, nil
 }
 
+// ErrNotRunnableHere marks the errors that say this machine cannot run an
+// SDK's driver at all (its toolchain is missing, or the registry here does
+// not serve its package), as opposed to a broken driver, SDK or suite:
+// SDK=all skips those SDKs by name, saying why, and runs the others.
+var ErrNotRunnableHere = errors.New("this machine cannot run the driver")
+
 // MissingToolchainError says which toolchain an SDK's driver needs, e.g.
 // "dotnet: .NET SDK not found (no dotnet on PATH)".
 type MissingToolchainError struct {
@@ -82,6 +89,8 @@ type MissingToolchainError struct {
 func (e *MissingToolchainError) Error() string {
 	return fmt.Sprintf("%s: %s not found (no %s on PATH)", e.SDK, e.Toolchain, e.Program)
 }
+
+func (e *MissingToolchainError) Is(target error) bool { return target == ErrNotRunnableHere }
 
 // CheckToolchain reports the first missing program of the SDK's toolchain.
 func (s SDK) CheckToolchain() error {

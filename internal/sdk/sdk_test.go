@@ -24,6 +24,8 @@ func TestMissingToolchainIsNamed(t *testing.T) {
 	var missing *MissingToolchainError
 	require.True(t, errors.As(err, &missing))
 	assert.Equal(t, "dotnet: .NET SDK not found (no surely-not-on-path-dotnet on PATH)", err.Error())
+	assert.ErrorIs(t, err, ErrNotRunnableHere, "SDK=all skips an SDK whose toolchain is missing")
+	assert.NotErrorIs(t, errors.New("dotnet: build failed"), ErrNotRunnableHere)
 }
 
 func TestSourceAndVersionAreExclusiveAndSourceMustExist(t *testing.T) {
