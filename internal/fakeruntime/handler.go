@@ -91,7 +91,11 @@ func (h handler) createOrResume(conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any
 	after := func() {
 		if req.Method == "session.create" {
 			notifyEvent(h.r.ctx, conn, id, "session.start", map[string]any{
+				// The fields the real runtime sends that SDKs' event parsers
+				// require (Python's rejects a session.start without
+				// copilotVersion), as in shared/reference's trace.
 				"sessionId": id, "version": 1, "producer": "fake-runtime", "startTime": start,
+				"copilotVersion": "0.0.0", "selectedModel": p.Model, "remoteSteerable": false, "alreadyInUse": false,
 			})
 		}
 	}

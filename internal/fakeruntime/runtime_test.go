@@ -145,6 +145,15 @@ func TestCreateAnswersSessionIDThenStartEvent(t *testing.T) {
 	assert.Contains(t, string(res), `"sessionId":"s-1"`)
 	require.Eventually(t, func() bool { return len(sdk.eventTypes()) == 1 }, 2*time.Second, 5*time.Millisecond)
 	assert.Equal(t, []string{"session.start"}, sdk.eventTypes())
+	// The fields SDK event parsers require of session.start (Python's
+	// rejects the event without copilotVersion and logs a traceback).
+	sdk.mu.Lock()
+	data := sdk.events[0]["data"].(map[string]any)
+	sdk.mu.Unlock()
+	for _, field := range []string{"sessionId", "version", "producer", "startTime", "copilotVersion", "selectedModel"} {
+		assert.Contains(t, data, field)
+	}
+	assert.Equal(t, "gpt-4o", data["selectedModel"])
 	s, ok := rt.Session("s-1")
 	require.True(t, ok)
 	assert.True(t, s.Provider.HasBearerTokenProvider)
