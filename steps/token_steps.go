@@ -271,7 +271,7 @@ func (sc *scenario) tokenExchanges() []tokenExchange {
 	for _, req := range log.Requests(wirelog.RuntimeToSDK, "providerToken.getToken") {
 		ex := tokenExchange{id: string(req.ID), sentAt: req.Time}
 		_ = json.Unmarshal(req.Params, &ex.request)
-		if resp, ok := log.ResponseTo(wirelog.SDKToRuntime, req.ID); ok {
+		if resp, ok := log.ResponseTo(wirelog.SDKToRuntime, req); ok {
 			ex.response, ex.answeredAt = &resp, resp.Time
 		}
 		out = append(out, ex)

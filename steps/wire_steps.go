@@ -44,7 +44,7 @@ func (sc *scenario) openParams(method, ref string) (map[string]any, json.RawMess
 		}
 		sent, _ := params["sessionId"].(string)
 		if sent == "" {
-			if resp, ok := log.ResponseTo(wirelog.RuntimeToSDK, req.ID); ok {
+			if resp, ok := log.ResponseTo(wirelog.RuntimeToSDK, req); ok {
 				var result struct{ SessionID string }
 				_ = json.Unmarshal(resp.Result, &result)
 				sent = result.SessionID

@@ -162,12 +162,13 @@ func (r *Runtime) acceptLoop() {
 }
 
 func (r *Runtime) serve(nc net.Conn) {
+	wire := r.log.NewConnection()
 	codec := jsonrpc.Codec{
 		MaxFrameSize: r.cfg.maxFrameSize,
-		OnRead:       func(b []byte) { r.log.Add(wirelog.SDKToRuntime, b) },
-		OnWrite:      func(b []byte) { r.log.Add(wirelog.RuntimeToSDK, b) },
+		OnRead:       func(b []byte) { wire.Add(wirelog.SDKToRuntime, b) },
+		OnWrite:      func(b []byte) { wire.Add(wirelog.RuntimeToSDK, b) },
 		OnReadError: func(err error) {
-			r.log.AddError(wirelog.SDKToRuntime, err)
+			wire.AddError(wirelog.SDKToRuntime, err)
 			r.problem("unreadable frame from the SDK (connection closed): %v", err)
 		},
 	}

@@ -208,7 +208,7 @@ func TestRealRuntimeThroughTheTap(t *testing.T) {
 	require.NoError(t, json.Unmarshal(getToken[0].Params, &args))
 	assert.Equal(t, sessionID, args.SessionID)
 	assert.Equal(t, "default", args.ProviderName)
-	answer, ok := tap.Log().ResponseTo(wirelog.SDKToRuntime, getToken[0].ID)
+	answer, ok := tap.Log().ResponseTo(wirelog.SDKToRuntime, getToken[0])
 	require.True(t, ok, "the tap logged no answer to getToken %s%s", getToken[0].ID, failure())
 	assert.JSONEq(t, `{"token":"tok-1"}`, string(answer.Result))
 	assert.True(t, answer.Time.After(getToken[0].Time), "the answer is logged after the request")

@@ -22,7 +22,11 @@ const (
 // Frame is one entry of the log: a frame's raw JSON body, or, when Err is
 // set, a frame that could not be read (Raw is then empty).
 type Frame struct {
-	Seq  int
+	Seq int
+	// Conn numbers the connection the frame crossed (1, 2, ... in the order
+	// they were opened; 0 for a frame added without one). JSON-RPC ids are
+	// per connection: the real runtime starts its own at 0 on each.
+	Conn int
 	Time time.Time
 	Dir  Direction
 	Raw  json.RawMessage
@@ -37,8 +41,10 @@ type Message struct {
 	Params json.RawMessage `json:"params,omitempty"`
 	Result json.RawMessage `json:"result,omitempty"`
 	Error  *ErrorObject    `json:"error,omitempty"`
-	// Time is when the frame carrying the message was logged.
+	// Time is when the frame carrying the message was logged, and Conn
+	// the connection it crossed (Frame.Conn).
 	Time time.Time `json:"-"`
+	Conn int       `json:"-"`
 }
 
 // ErrorObject is a JSON-RPC error response's "error" member.
@@ -61,7 +67,7 @@ func (f Frame) Decode() (Message, error) {
 		return m, fmt.Errorf("frame #%d could not be read: %s", f.Seq, f.Err)
 	}
 	err := json.Unmarshal(f.Raw, &m)
-	m.Time = f.Time
+	m.Time, m.Conn = f.Time, f.Conn
 	return m, err
 }
 
@@ -69,20 +75,45 @@ func (f Frame) Decode() (Message, error) {
 type Log struct {
 	mu     sync.Mutex
 	frames []Frame
+	conns  int
 	now    func() time.Time
 }
 
 // New returns an empty log.
 func New() *Log { return &Log{now: time.Now} }
 
-// Add records a frame body. The bytes are copied.
-func (l *Log) Add(dir Direction, body []byte) {
-	l.append(Frame{Dir: dir, Raw: append(json.RawMessage(nil), body...)})
+// Add records a frame body that crossed no numbered connection (Conn 0).
+// The bytes are copied.
+func (l *Log) Add(dir Direction, body []byte) { l.add(0, dir, body) }
+
+// AddError records a frame that could not be read (Conn 0).
+func (l *Log) AddError(dir Direction, err error) { l.append(Frame{Dir: dir, Err: err.Error()}) }
+
+func (l *Log) add(conn int, dir Direction, body []byte) {
+	l.append(Frame{Conn: conn, Dir: dir, Raw: append(json.RawMessage(nil), body...)})
 }
 
-// AddError records a frame that could not be read.
-func (l *Log) AddError(dir Direction, err error) {
-	l.append(Frame{Dir: dir, Err: err.Error()})
+// Connection records the frames of one connection into a log, numbered
+// after the log's earlier connections.
+type Connection struct {
+	log *Log
+	n   int
+}
+
+// NewConnection numbers a newly opened connection.
+func (l *Log) NewConnection() Connection {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.conns++
+	return Connection{log: l, n: l.conns}
+}
+
+// Add records a frame body that crossed this connection. The bytes are copied.
+func (c Connection) Add(dir Direction, body []byte) { c.log.add(c.n, dir, body) }
+
+// AddError records a frame of this connection that could not be read.
+func (c Connection) AddError(dir Direction, err error) {
+	c.log.append(Frame{Conn: c.n, Dir: dir, Err: err.Error()})
 }
 
 func (l *Log) append(f Frame) {
@@ -125,13 +156,14 @@ func (l *Log) Requests(dir Direction, method string) []Message {
 	return out
 }
 
-// ResponseTo returns the response, sent in direction dir, whose id equals id.
-func (l *Log) ResponseTo(dir Direction, id json.RawMessage) (Message, bool) {
+// ResponseTo returns the response to req, sent in direction dir: the one
+// with req's id on req's connection.
+func (l *Log) ResponseTo(dir Direction, req Message) (Message, bool) {
 	for _, f := range l.Frames() {
-		if f.Dir != dir {
+		if f.Dir != dir || f.Conn != req.Conn {
 			continue
 		}
-		if m, err := f.Decode(); err == nil && m.IsResponse() && string(m.ID) == string(id) {
+		if m, err := f.Decode(); err == nil && m.IsResponse() && string(m.ID) == string(req.ID) {
 			return m, true
 		}
 	}
@@ -159,7 +191,11 @@ func (l *Log) String() string {
 		if len(body) > maxDumpFrame {
 			body = body[:maxDumpFrame] + fmt.Sprintf("... (%d bytes)", len(f.Raw))
 		}
-		fmt.Fprintf(&b, "#%-3d +%7.1fms %-12s %s\n", f.Seq, float64(f.Time.Sub(start).Microseconds())/1000, f.Dir, body)
+		conn := ""
+		if f.Conn > 1 || l.conns > 1 {
+			conn = fmt.Sprintf("conn %d ", f.Conn)
+		}
+		fmt.Fprintf(&b, "#%-3d +%7.1fms %s%-12s %s\n", f.Seq, float64(f.Time.Sub(start).Microseconds())/1000, conn, f.Dir, body)
 	}
 	return b.String()
 }

@@ -24,14 +24,35 @@ func TestRequestsAndResponsesAreMatchedByDirectionAndID(t *testing.T) {
 	assert.JSONEq(t, `{"model":"m"}`, string(creates[0].Params))
 	assert.Empty(t, l.Requests(RuntimeToSDK, "session.create"), "direction is part of the match")
 
-	resp, ok := l.ResponseTo(RuntimeToSDK, creates[0].ID)
+	resp, ok := l.ResponseTo(RuntimeToSDK, creates[0])
 	require.True(t, ok)
 	assert.JSONEq(t, `{"sessionId":"s"}`, string(resp.Result))
 
 	tokenReq := l.Requests(RuntimeToSDK, "providerToken.getToken")[0]
-	resp, ok = l.ResponseTo(SDKToRuntime, tokenReq.ID)
+	resp, ok = l.ResponseTo(SDKToRuntime, tokenReq)
 	require.True(t, ok)
 	assert.JSONEq(t, `{"token":"t"}`, string(resp.Result), "id 1 and id \"1\" are different ids")
+}
+
+// The real runtime numbers its requests from 0 on every connection: an
+// answer belongs to the request of the same id on the same connection.
+func TestResponsesAreMatchedOnTheirOwnConnection(t *testing.T) {
+	l := New()
+	first, second := l.NewConnection(), l.NewConnection()
+	first.Add(RuntimeToSDK, []byte(`{"jsonrpc":"2.0","id":0,"method":"providerToken.getToken","params":{"providerName":"a"}}`))
+	second.Add(RuntimeToSDK, []byte(`{"jsonrpc":"2.0","id":0,"method":"providerToken.getToken","params":{"providerName":"b"}}`))
+	second.Add(SDKToRuntime, []byte(`{"jsonrpc":"2.0","id":0,"result":{"token":"for-b"}}`))
+	first.Add(SDKToRuntime, []byte(`{"jsonrpc":"2.0","id":0,"result":{"token":"for-a"}}`))
+
+	reqs := l.Requests(RuntimeToSDK, "providerToken.getToken")
+	require.Len(t, reqs, 2)
+	assert.Equal(t, []int{1, 2}, []int{reqs[0].Conn, reqs[1].Conn})
+	for i, want := range []string{`{"token":"for-a"}`, `{"token":"for-b"}`} {
+		resp, ok := l.ResponseTo(SDKToRuntime, reqs[i])
+		require.True(t, ok)
+		assert.JSONEq(t, want, string(resp.Result))
+	}
+	assert.Contains(t, l.String(), "conn 2 ")
 }
 
 func TestUnreadableFramesAreKeptAndShown(t *testing.T) {

@@ -183,19 +183,20 @@ func (t *Tap) serve(sdk net.Conn) {
 		sdk.Close()
 		runtime.Close()
 	}
+	wire := t.log.NewConnection()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t.relay(runtime, sdk, wirelog.RuntimeToSDK, abort)
+		t.relay(runtime, sdk, wire, wirelog.RuntimeToSDK, abort)
 	}()
-	t.relay(sdk, runtime, wirelog.SDKToRuntime, abort)
+	t.relay(sdk, runtime, wire, wirelog.SDKToRuntime, abort)
 	<-done
 }
 
 // relay copies frames from src to dst until src ends. A clean end (EOF
 // between frames) is passed on as a half-close, so answers to what src
 // sent last still travel the other way, as they would without the tap.
-func (t *Tap) relay(src, dst net.Conn, dir wirelog.Direction, abort func()) {
+func (t *Tap) relay(src, dst net.Conn, wire wirelog.Connection, dir wirelog.Direction, abort func()) {
 	r := bufio.NewReader(src)
 	for {
 		body, err := jsonrpc.ReadFrame(r, t.cfg.maxFrameSize)
@@ -213,13 +214,13 @@ func (t *Tap) relay(src, dst net.Conn, dir wirelog.Direction, abort func()) {
 				t.problem("wire tap: %s: connection reset by the sender: %v", dir, err)
 				abort()
 			default:
-				t.log.AddError(dir, err)
+				wire.AddError(dir, err)
 				t.problem("wire tap: %s: unreadable frame (both sides closed): %v", dir, err)
 				abort()
 			}
 			return
 		}
-		t.log.Add(dir, body)
+		wire.Add(dir, body)
 		if err := jsonrpc.WriteFrame(dst, body); err != nil {
 			if !errors.Is(err, net.ErrClosed) {
 				t.problem("wire tap: %s: a frame was logged but not delivered (both sides closed): %v", dir, err)
