@@ -5,6 +5,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -152,6 +153,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("unknown runner %q: use local or container", cfg.Runner)
 	}
 	cmd, err := s.Prepare(ctx, sdk.Options{Root: cfg.Root, Version: cfg.Version, Source: cfg.Source, Log: cfg.Output})
+	if errors.Is(err, sdk.ErrNotRunnableHere) {
+		// Recorded, so that the dashboard's column says why it is empty.
+		return nil, errors.Join(err, writeNotRun(cfg, err))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -175,10 +180,7 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	fmt.Fprintf(cfg.Output, "\n%s: SDK %s %s, contract generation %d, callback field %s\n",
 		cfg.Label(), hello.SDK, hello.SDKVersion, hello.Generation, hello.CallbackField)
 
-	resultsDir := cfg.ResultsDir
-	if resultsDir == "" {
-		resultsDir = filepath.Join(cfg.Root, "results", cfg.Label())
-	}
+	resultsDir := cfg.resultsDir()
 	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -271,6 +273,30 @@ func helloOnce(ctx context.Context, start startDriver) (driver.Hello, error) {
 		return driver.Hello{}, fmt.Errorf("driver hello is missing sdk, sdkVersion or generation: %+v", h)
 	}
 	return h, nil
+}
+
+func (cfg Config) resultsDir() string {
+	if cfg.ResultsDir != "" {
+		return cfg.ResultsDir
+	}
+	return filepath.Join(cfg.Root, "results", cfg.Label())
+}
+
+// writeNotRun records a build this machine cannot run, in place of any
+// earlier record of the same build.
+func writeNotRun(cfg Config, why error) error {
+	dir := cfg.resultsDir()
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return results.Run{
+		Label: cfg.Label(), SDK: cfg.SDK, RequestedVersion: cfg.Version, Source: cfg.Source, Tags: cfg.Tags,
+		Runtime: cfg.Runtime, Runner: cfg.Runner, Transport: cfg.Transport,
+		FinishedAt: time.Now().UTC().Format(time.RFC3339), NotRun: why.Error(),
+	}.Write(dir)
 }
 
 func writeVerdict(r *Report, runtimeVersion string) error {

@@ -43,6 +43,7 @@ type Column struct {
 	Subtitle  string // "gen 2 · fake runtime · local · tcp"
 	Reproduce string // the make command that reruns it
 	OK        bool
+	NotRun    string // why the build could not run on its machine (results.Run.NotRun)
 }
 
 // Page is everything the dashboard shows.
@@ -61,13 +62,21 @@ func Build(runs []results.Run, benchReport *bench.Report, suiteVersion string, n
 	runtimes := map[string]bool{}
 	judged := make([]map[string]expectations.Judged, len(runs))
 	for i, r := range runs {
-		runtimes[r.Runtime+" "+r.RuntimeVersion] = true
-		p.Columns = append(p.Columns, Column{
-			Title:     r.SDK + " " + r.SDKVersion,
+		col := Column{
+			Title:     strings.TrimSpace(r.SDK + " " + r.SDKVersion),
 			Subtitle:  fmt.Sprintf("gen %d · %s runtime · %s · %s", r.Generation, r.Runtime, r.Runner, r.Transport),
 			Reproduce: reproduce(r),
 			OK:        r.OK,
-		})
+			NotRun:    r.NotRun,
+		}
+		if r.NotRun != "" {
+			// No driver answered, so no version or generation is known.
+			col.Title = strings.TrimSpace(r.SDK + " " + r.RequestedVersion)
+			col.Subtitle = fmt.Sprintf("%s runtime · %s · %s", r.Runtime, r.Runner, r.Transport)
+		} else {
+			runtimes[r.Runtime+" "+r.RuntimeVersion] = true
+		}
+		p.Columns = append(p.Columns, col)
 		judged[i] = byScenario(r.Verdict)
 	}
 	p.RuntimeVersions = strings.Join(sortedKeys(runtimes), ", ")
@@ -82,6 +91,10 @@ func Build(runs []results.Run, benchReport *bench.Report, suiteVersion string, n
 			sec.Scenarios = append(sec.Scenarios, row)
 		}
 		for i := range runs {
+			if runs[i].NotRun != "" {
+				sec.Totals = append(sec.Totals, "not run")
+				continue
+			}
 			passed, applicable := 0, 0
 			for _, row := range sec.Scenarios {
 				switch row.Cells[i].Class {
@@ -91,7 +104,7 @@ func Build(runs []results.Run, benchReport *bench.Report, suiteVersion string, n
 					applicable++
 				}
 			}
-			sec.Totals = append(sec.Totals, fmt.Sprintf("%d/%d", passed, applicable))
+			sec.Totals = append(sec.Totals, fmt.Sprintf("%d/%d passed", passed, applicable))
 		}
 		p.Sections = append(p.Sections, sec)
 	}

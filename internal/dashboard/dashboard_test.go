@@ -67,12 +67,12 @@ func TestBuildPutsEachScenarioUnderItsRulesWithOneCellPerRun(t *testing.T) {
 	assert.Equal(t, []string{"expected", "notrun"}, []string{bt8.Scenarios[0].Cells[0].Class, bt8.Scenarios[0].Cells[1].Class})
 	assert.Equal(t, "keeps answering after disconnect", bt8.Scenarios[0].Cells[0].Detail)
 	assert.Equal(t, []string{"passed", "unexpected"}, []string{bt8.Scenarios[1].Cells[0].Class, bt8.Scenarios[1].Cells[1].Class})
-	assert.Equal(t, []string{"1/2", "0/1"}, bt8.Totals)
+	assert.Equal(t, []string{"1/2 passed", "0/1 passed"}, bt8.Totals)
 
 	bt7 := section(p, "BT-7")
 	assert.Equal(t, "na", bt7.Scenarios[0].Cells[1].Class)
 	assert.Equal(t, "needs contract generation 2", bt7.Scenarios[0].Cells[1].Detail)
-	assert.Equal(t, []string{"1/1", "0/0"}, bt7.Totals, "not applicable counts neither way")
+	assert.Equal(t, []string{"1/1 passed", "0/0 passed"}, bt7.Totals, "not applicable counts neither way")
 
 	bt6 := section(p, "BT-6")
 	assert.Equal(t, "observed", bt6.Scenarios[0].Cells[0].Class)
@@ -111,4 +111,31 @@ func TestMarkdownHasARowPerRuleAndScenario(t *testing.T) {
 	assert.Equal(t, 15+4, rows)
 	assert.Contains(t, md, "| disconnected session | failed (expected): keeps answering after disconnect | not run |")
 	assert.Contains(t, md, "`make conformance SDK=node SDK_VERSION=1.0.4`")
+}
+
+// A build the machine could not run at all keeps its column, saying why,
+// with every cell "not run": never an empty or a passing column.
+func TestABuildThatCouldNotRunShowsItsReason(t *testing.T) {
+	runs := append(fixtureRuns(), results.Run{Label: "java", SDK: "java", Runtime: "fake", Runner: "local", Transport: "tcp",
+		NotRun: "java: com.github:copilot-sdk-java:1.0.11 is not served by the Maven registry this machine reaches"})
+	p := Build(runs, nil, "abc123", time.Now())
+	require.Len(t, p.Columns, 3)
+	assert.Equal(t, "java", p.Columns[2].Title)
+	assert.Equal(t, "fake runtime · local · tcp", p.Columns[2].Subtitle)
+	for _, sec := range p.Sections {
+		assert.Equal(t, "not run", sec.Totals[2], sec.ID)
+		for _, row := range sec.Scenarios {
+			assert.Equal(t, "notrun", row.Cells[2].Class, row.Name)
+		}
+	}
+	assert.Equal(t, "fake fake-1", p.RuntimeVersions, "a build that did not run used no runtime")
+
+	var html, md bytes.Buffer
+	require.NoError(t, p.HTML(&html))
+	require.NoError(t, p.Markdown(&md))
+	for _, out := range []string{html.String(), md.String()} {
+		assert.Contains(t, out, "not served by the Maven registry this machine reaches")
+	}
+	assert.Contains(t, html.String(), "(not run here)")
+	assert.Contains(t, md.String(), "| *not run here* |  |  | java: com.github")
 }

@@ -43,7 +43,18 @@ func (p Page) Markdown(w io.Writer) error {
 	for _, c := range p.Columns {
 		fmt.Fprintf(&b, " %s<br>%s |", c.Title, c.Subtitle)
 	}
-	b.WriteString("\n|---|" + strings.Repeat("---|", len(p.Columns)) + "\n")
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(p.Columns)))
+	notRun := false
+	for _, c := range p.Columns {
+		notRun = notRun || c.NotRun != ""
+	}
+	if notRun {
+		b.WriteString("\n| *not run here* |")
+		for _, c := range p.Columns {
+			fmt.Fprintf(&b, " %s |", mdEscape(c.NotRun))
+		}
+	}
+	b.WriteString("\n")
 	for _, s := range p.Sections {
 		fmt.Fprintf(&b, "| **%s** %s |", s.ID, mdEscape(s.Text))
 		for _, t := range s.Totals {

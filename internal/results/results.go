@@ -34,6 +34,11 @@ type Run struct {
 	FinishedAt       string               `json:"finishedAt"`
 	OK               bool                 `json:"ok"`
 	Verdict          expectations.Verdict `json:"verdict"`
+	// NotRun, when set, says why this build could not run on the machine
+	// at all (a missing toolchain, a package its registry does not serve):
+	// the record has no verdict, and the dashboard shows the column as
+	// not run, with this reason.
+	NotRun string `json:"notRun,omitempty"`
 }
 
 // Write stores the record in dir.
