@@ -47,6 +47,19 @@ fn args_json(args: ProviderTokenArgs) -> Value {
     json!({ "providerName": provider_name, "sessionId": session_id })
 }
 
+/// Sets the provider fields the protocol passes through unchanged (BT-2).
+/// A macro, not a function: `ProviderConfig` and `NamedProviderConfig` are
+/// two types with these same fields and no trait in common.
+macro_rules! copy_provider_fields {
+    ($config:ident, $spec:ident) => {
+        $config.provider_type = $spec.provider_type;
+        $config.wire_api = $spec.wire_api;
+        $config.api_key = $spec.api_key;
+        $config.bearer_token = $spec.bearer_token;
+        $config.headers = $spec.headers;
+    };
+}
+
 /// Never run: see `connect`.
 const EXTERNAL_RUNTIME_PROGRAM: &str = "copilot-runtime (external, not spawned)";
 
@@ -362,12 +375,8 @@ impl Driver {
         let provider = match c.provider {
             Some(spec) => {
                 let (p, callback) = self.provider(spec, &reference, false)?;
-                let mut config = ProviderConfig::new(p.base_url.unwrap_or_default());
-                config.provider_type = p.provider_type;
-                config.wire_api = p.wire_api;
-                config.api_key = p.api_key;
-                config.bearer_token = p.bearer_token;
-                config.headers = p.headers;
+                let mut config = ProviderConfig::new(p.base_url.clone().unwrap_or_default());
+                copy_provider_fields!(config, p);
                 if let Some(f) = callback {
                     set_callback(&mut config, f);
                 }
@@ -382,14 +391,10 @@ impl Driver {
                     .map(|spec| {
                         let (p, callback) = self.provider(spec, &reference, true)?;
                         let mut config = NamedProviderConfig::new(
-                            p.name.unwrap_or_default(),
-                            p.base_url.unwrap_or_default(),
+                            p.name.clone().unwrap_or_default(),
+                            p.base_url.clone().unwrap_or_default(),
                         );
-                        config.provider_type = p.provider_type;
-                        config.wire_api = p.wire_api;
-                        config.api_key = p.api_key;
-                        config.bearer_token = p.bearer_token;
-                        config.headers = p.headers;
+                        copy_provider_fields!(config, p);
                         if let Some(f) = callback {
                             set_named_callback(&mut config, f);
                         }
