@@ -34,6 +34,7 @@ setup: ## download the suite's Go modules and check the toolchains (drivers inst
 	@command -v node >/dev/null || echo "warning: node not found: the node driver cannot run"
 	@command -v npm  >/dev/null || echo "warning: npm not found: the node driver cannot be installed"
 	@command -v cargo >/dev/null || echo "warning: cargo not found: the rust driver cannot be built"
+	@command -v javac >/dev/null && command -v mvn >/dev/null || echo "warning: javac or mvn not found: the java driver cannot be built"
 
 # RUNNER=container needs an engine and the base images first.
 CONFORMANCE_NEEDS = setup $(if $(filter container,$(RUNNER)),docker-base-images)
@@ -44,7 +45,7 @@ conformance: $(CONFORMANCE_NEEDS) ## run the features against $(SDK) (node, go, 
 BENCH_N          ?= 200
 BENCH_TRANSPORTS ?= tcp,stdio
 
-bench: setup ## getToken round trip per SDK and transport (sequential and concurrent), with a Go baseline; results/bench.json
+bench: setup ## getToken round trip per SDK and transport (sequential and concurrent), with a Go baseline; results/bench.json (other SDKs' earlier numbers kept)
 	$(GO) run ./internal/cmd/bench -sdk '$(SDK)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -transport '$(BENCH_TRANSPORTS)' -n $(BENCH_N) -out results/bench.json
 
 dashboard: ## the parity dashboard from every run under results/: results/dashboard.html and dashboard.md

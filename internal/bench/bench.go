@@ -158,3 +158,34 @@ func (r Report) WriteJSON(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
 }
+
+// Merge adds the results of a newer report to an earlier one: a client's
+// results replace that client's earlier ones, and the others are kept. So
+// `make bench SDK=all` and then `make bench SDK=java SDK_SOURCE=...` leave
+// one report with both. Reports of different n or runtimes are not
+// comparable: then only the newer one is kept.
+func Merge(earlier, newer Report) Report {
+	if earlier.N != newer.N || earlier.Runtime != newer.Runtime {
+		return newer
+	}
+	measured := map[string]bool{}
+	for _, r := range newer.Results {
+		measured[r.Client] = true
+	}
+	merged := newer
+	merged.Results = nil
+	for _, r := range earlier.Results {
+		if !measured[r.Client] {
+			merged.Results = append(merged.Results, r)
+		}
+	}
+	merged.Results = append(merged.Results, newer.Results...)
+	sort.SliceStable(merged.Results, func(i, j int) bool {
+		a, b := merged.Results[i], merged.Results[j]
+		if a.Transport != b.Transport {
+			return a.Transport < b.Transport
+		}
+		return a.Client < b.Client
+	})
+	return merged
+}

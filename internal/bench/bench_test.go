@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -54,4 +55,25 @@ func TestMeasureFailsOnAnErrorAnswer(t *testing.T) {
 	require.NoError(t, b.Close())
 	_, _, err = Measure(ctx, rt, b.SessionID, "default", 3)
 	assert.Error(t, err)
+}
+
+func TestMergeReplacesAClientsResultsAndKeepsTheOthers(t *testing.T) {
+	res := func(client, transport string, p50 time.Duration) Result {
+		return Result{Client: client, Transport: transport, Mode: "sequential", Stats: Stats{N: 10, P50: p50}}
+	}
+	earlier := Report{N: 10, Runtime: "fake 1", Results: []Result{
+		res("go baseline", "tcp", 1), res("node 1.0.14", "tcp", 2), res("rust 1.0.28", "tcp", 3)}}
+	newer := Report{N: 10, Runtime: "fake 1", Date: "later", Results: []Result{
+		res("go baseline", "tcp", 4), res("java 1.0.11", "stdio", 5), res("java 1.0.11", "tcp", 6)}}
+
+	got := Merge(earlier, newer)
+	assert.Equal(t, "later", got.Date)
+	var rows []string
+	for _, r := range got.Results {
+		rows = append(rows, fmt.Sprintf("%s %s %d", r.Client, r.Transport, r.Stats.P50))
+	}
+	assert.Equal(t, []string{"java 1.0.11 stdio 5", "go baseline tcp 4", "java 1.0.11 tcp 6", "node 1.0.14 tcp 2", "rust 1.0.28 tcp 3"}, rows)
+
+	newer.N = 20
+	assert.Equal(t, newer, Merge(earlier, newer), "a report of another n replaces the earlier one whole")
 }

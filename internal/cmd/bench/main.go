@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -63,6 +64,13 @@ func main() {
 	}
 	fmt.Print(bench.Table(results))
 	report := bench.Report{Date: time.Now().UTC().Format(time.RFC3339), Runtime: "fake " + fakeruntime.Version, N: *n, Results: results}
+	if b, err := os.ReadFile(*out); err == nil {
+		// Keep the other SDKs' numbers from earlier runs (bench.Merge).
+		var earlier bench.Report
+		if json.Unmarshal(b, &earlier) == nil {
+			report = bench.Merge(earlier, report)
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		fail("%v", err)
 	}
