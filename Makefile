@@ -59,7 +59,8 @@ vet: ## go vet and gofmt
 	@test -z "$$(gofmt -l internal steps)" || { gofmt -l internal steps; echo "gofmt needed"; exit 1; }
 
 # The SDK builds CI checks, on both runtimes: the pinned ones, and Node
-# 1.0.4 for contract generation 1.
+# 1.0.4 for contract generation 1. Not java: the Maven registry here does
+# not serve its SDK (README, "Java"); not dotnet: no .NET toolchain here.
 TEST_SDKS       ?= node,go,python,rust,node@1.0.4
 TEST_RUNTIMES   ?= fake,real
 TEST_TRANSPORTS ?= tcp,stdio
