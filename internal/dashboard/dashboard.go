@@ -69,6 +69,10 @@ func Build(runs []results.Run, benchReport *bench.Report, suiteVersion string, n
 			OK:        r.OK,
 			NotRun:    r.NotRun,
 		}
+		if r.Source != "" {
+			// Not the registry's package: say so where the version is read.
+			col.Subtitle += " · SDK_SOURCE"
+		}
 		if r.NotRun != "" {
 			// No driver answered, so no version or generation is known.
 			col.Title = strings.TrimSpace(r.SDK + " " + r.RequestedVersion)

@@ -61,6 +61,11 @@ func TestBuildPutsEachScenarioUnderItsRulesWithOneCellPerRun(t *testing.T) {
 	assert.Equal(t, "gen 1 · fake runtime · local · tcp", p.Columns[1].Subtitle)
 	assert.Equal(t, "make conformance SDK=node SDK_VERSION=1.0.4", p.Columns[1].Reproduce)
 
+	fromSource := fixtureRuns()[0]
+	fromSource.Source = "/src/copilot-sdk/go"
+	col := Build([]results.Run{fromSource}, nil, "abc123", time.Now()).Columns[0]
+	assert.Equal(t, "gen 2 · fake runtime · local · tcp · SDK_SOURCE", col.Subtitle, "a build from source is not the registry's package")
+
 	bt8 := section(p, "BT-8")
 	require.Len(t, bt8.Scenarios, 2)
 	assert.Equal(t, "disconnected session", bt8.Scenarios[0].Name)
