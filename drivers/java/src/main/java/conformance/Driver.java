@@ -295,6 +295,8 @@ public final class Driver {
         }
         // Only what a turn needs to run unattended besides the providers: a
         // permission handler that approves everything.
+        // The same setters twice: SessionConfig and ResumeSessionConfig share
+        // them but no supertype, and both SDK generations must compile.
         CompletableFuture<CopilotSession> opening;
         if (resume) {
             ResumeSessionConfig config = new ResumeSessionConfig().setModel(model)
