@@ -149,8 +149,7 @@ func prepareJava(ctx context.Context, o Options) (driver.Command, error) {
 	if err != nil {
 		return driver.Command{}, err
 	}
-	if old, err := os.ReadFile(classes + ".from"); err != nil || !bytes.Equal(old, driverStamp) ||
-		!exists(filepath.Join(classes, "conformance", "Driver.class")) {
+	if !stamped(classes+".from", driverStamp) || !exists(filepath.Join(classes, "conformance", "Driver.class")) {
 		err := rebuild(classes+".from", driverStamp, func() error {
 			if err := os.RemoveAll(classes); err != nil {
 				return err
@@ -166,23 +165,10 @@ func prepareJava(ctx context.Context, o Options) (driver.Command, error) {
 	return driver.Command{Path: "java", Args: []string{"-cp", cp, "conformance.Driver"}, Dir: dir}, nil
 }
 
-// rebuild runs build and then records stamp in stampFile. The old stamp
-// goes first, so that an interrupted build is never taken for a good one.
-func rebuild(stampFile string, stamp []byte, build func() error) error {
-	if err := removeIfExists(stampFile); err != nil {
-		return err
-	}
-	if err := build(); err != nil {
-		return err
-	}
-	return os.WriteFile(stampFile, stamp, 0o644)
-}
-
 // javaFreshClasspath returns the classpath built earlier from stamp, if
 // every jar of it is still there.
 func javaFreshClasspath(classpathFile string, stamp []byte) (string, bool) {
-	old, err := os.ReadFile(classpathFile + ".from")
-	if err != nil || !bytes.Equal(old, stamp) {
+	if !stamped(classpathFile+".from", stamp) {
 		return "", false
 	}
 	b, err := os.ReadFile(classpathFile)

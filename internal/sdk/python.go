@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -77,21 +76,15 @@ func preparePythonRegistry(ctx context.Context, o Options, requirements, interpr
 	stamp := append(from, "# "+interpreter+"\n"...)
 	stampFile := filepath.Join(dir, "installed-from")
 	venv := filepath.Join(dir, "venv")
-	if old, err := os.ReadFile(stampFile); err == nil && bytes.Equal(old, stamp) && exists(venvPython(venv)) {
+	if stamped(stampFile, stamp) && exists(venvPython(venv)) {
 		return venv, nil
 	}
-	// The stamp goes first, so that an interrupted install is never taken
-	// for a good one.
-	if err := removeIfExists(stampFile); err != nil {
-		return "", err
-	}
-	if err := freshVenv(ctx, o, dir, venv); err != nil {
-		return "", err
-	}
-	if err := pip(ctx, o, dir, venv, append([]string{"install"}, install...)...); err != nil {
-		return "", err
-	}
-	return venv, os.WriteFile(stampFile, stamp, 0o644)
+	return venv, rebuild(stampFile, stamp, func() error {
+		if err := freshVenv(ctx, o, dir, venv); err != nil {
+			return err
+		}
+		return pip(ctx, o, dir, venv, append([]string{"install"}, install...)...)
+	})
 }
 
 const pythonSourceFolder = "python-source"

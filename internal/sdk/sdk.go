@@ -5,6 +5,7 @@
 package sdk
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -172,6 +173,25 @@ func copyFiles(src, dst string, names ...string) error {
 		}
 	}
 	return nil
+}
+
+// stamped says whether stampFile records stamp: what an earlier build or
+// install was made from, so that it can be reused while that is unchanged.
+func stamped(stampFile string, stamp []byte) bool {
+	old, err := os.ReadFile(stampFile)
+	return err == nil && bytes.Equal(old, stamp)
+}
+
+// rebuild runs build and then records stamp in stampFile. The old stamp
+// goes first, so that an interrupted build is never taken for a good one.
+func rebuild(stampFile string, stamp []byte, build func() error) error {
+	if err := removeIfExists(stampFile); err != nil {
+		return err
+	}
+	if err := build(); err != nil {
+		return err
+	}
+	return os.WriteFile(stampFile, stamp, 0o644)
 }
 
 func removeIfExists(path string) error {
