@@ -84,17 +84,13 @@ func New() *Log { return &Log{now: time.Now} }
 
 // Add records a frame body that crossed no numbered connection (Conn 0).
 // The bytes are copied.
-func (l *Log) Add(dir Direction, body []byte) { l.add(0, dir, body) }
+func (l *Log) Add(dir Direction, body []byte) { Connection{log: l}.Add(dir, body) }
 
 // AddError records a frame that could not be read (Conn 0).
-func (l *Log) AddError(dir Direction, err error) { l.append(Frame{Dir: dir, Err: err.Error()}) }
-
-func (l *Log) add(conn int, dir Direction, body []byte) {
-	l.append(Frame{Conn: conn, Dir: dir, Raw: append(json.RawMessage(nil), body...)})
-}
+func (l *Log) AddError(dir Direction, err error) { Connection{log: l}.AddError(dir, err) }
 
 // Connection records the frames of one connection into a log, numbered
-// after the log's earlier connections.
+// after the log's earlier connections (0: no numbered connection).
 type Connection struct {
 	log *Log
 	n   int
@@ -109,7 +105,9 @@ func (l *Log) NewConnection() Connection {
 }
 
 // Add records a frame body that crossed this connection. The bytes are copied.
-func (c Connection) Add(dir Direction, body []byte) { c.log.add(c.n, dir, body) }
+func (c Connection) Add(dir Direction, body []byte) {
+	c.log.append(Frame{Conn: c.n, Dir: dir, Raw: append(json.RawMessage(nil), body...)})
+}
 
 // AddError records a frame of this connection that could not be read.
 func (c Connection) AddError(dir Direction, err error) {
@@ -181,6 +179,11 @@ func (l *Log) String() string {
 	if len(frames) == 0 {
 		return "(no frames)\n"
 	}
+	// Connection numbers are shown once a log spans more than one.
+	numbered := false
+	for _, f := range frames {
+		numbered = numbered || f.Conn > 1
+	}
 	var b strings.Builder
 	start := frames[0].Time
 	for _, f := range frames {
@@ -192,7 +195,7 @@ func (l *Log) String() string {
 			body = body[:maxDumpFrame] + fmt.Sprintf("... (%d bytes)", len(f.Raw))
 		}
 		conn := ""
-		if f.Conn > 1 || l.conns > 1 {
+		if numbered {
 			conn = fmt.Sprintf("conn %d ", f.Conn)
 		}
 		fmt.Fprintf(&b, "#%-3d +%7.1fms %s%-12s %s\n", f.Seq, float64(f.Time.Sub(start).Microseconds())/1000, conn, f.Dir, body)
