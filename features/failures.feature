@@ -8,6 +8,11 @@ Feature: Unknown providers and failing callbacks
     Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
+  Rule: BT-9 A request for a provider without a callback gets an error
+    A token request for a provider that has no callback, or that the session
+    does not have, gets a JSON-RPC error response: not a hang, not a crash, not
+    an empty token. The connection stays usable.
+
   @BT-9 @fake-only
   Scenario: A request for a provider without a callback gets an error, and the connection stays usable
     When session "A" is created with model "red/default" and these providers:
@@ -31,6 +36,11 @@ Feature: Unknown providers and failing callbacks
     Then token request 1 was answered with a JSON-RPC error
     And token request 2 was answered with the token "tok-1"
     And the callback "A/singular" was invoked 1 time
+
+  Rule: BT-10 A failing callback gives an error, and the next request succeeds
+    A callback that fails in its language's usual way (throws, rejects,
+    returns an error) yields a JSON-RPC error response. The session and the
+    connection stay usable, and the next request succeeds.
 
   @BT-10 @fake-only
   Scenario Outline: A failing <kind> callback yields an error, and the next request succeeds

@@ -7,6 +7,10 @@ Feature: Concurrent and slow token requests
     Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
+  Rule: BT-11 Concurrent requests are each answered, once
+    Many token requests in flight at once are each answered, matched to their
+    request by id, with one callback invocation each.
+
   @BT-11 @fake-only
   Scenario: 32 token requests in flight at once are each answered by their own provider's callback
     When session "A" is created with model "p1/default" and these providers:
@@ -22,6 +26,10 @@ Feature: Concurrent and slow token requests
     And the callback "A/p3" was invoked 8 times
     And the callback "A/p4" was invoked 8 times
     And the largest number of callback invocations running at once is recorded as the observed behaviour "overlapping callbacks of 32 concurrent requests"
+
+  Rule: BT-12 A slow callback is awaited
+    The SDK does not cut short a callback that takes seconds: the request is
+    answered with its token when the callback returns.
 
   @BT-12 @fake-only
   Scenario: A callback that takes 3 seconds is awaited

@@ -8,6 +8,10 @@ Feature: Resuming a session, and callbacks beside static credentials
     Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
+  Rule: BT-13 Resuming a session re-sends the flags and uses the new callbacks
+    session.resume carries the flags as session.create does, and the
+    callbacks given on resume are the ones invoked afterwards.
+
   @BT-13
   Scenario: Resuming with a new callback re-sends the flag, and the new callback is the one invoked
     When session "A" is created with a singular provider whose callback returns "old-{n}"
@@ -38,6 +42,11 @@ Feature: Resuming a session, and callbacks beside static credentials
     And in the session.resume request for session "A2", provider "blue" does not have "hasBearerTokenProvider": true
     And the callback "A/red" was not invoked
     And the callback "A2/red" was invoked 1 time
+
+  Rule: BT-14 A callback beside a static credential is still flagged and applied
+    A provider with a static credential (apiKey or bearerToken) and a
+    callback still carries the flag, and the callback's token is the one the
+    model request carries.
 
   @BT-14 @BT-2
   Scenario: A provider with an API key and a callback is flagged, and the callback's token is applied

@@ -8,6 +8,11 @@ Feature: Token requests are scoped to the session they name
     Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
+  Rule: BT-7 The callback receives the id of the session the request names
+    In contract generation 2 the callback's arguments carry the sessionId of
+    the session the token request names. Generation 1 passes no session id, so
+    these scenarios (@gen2) do not apply to it.
+
   @BT-7 @gen2
   Scenario: The callback receives the id of the session the request names
     When session "A" is created with a singular provider whose callback returns "a-{n}"
@@ -24,6 +29,12 @@ Feature: Token requests are scoped to the session they name
       | red  | red-{n}          |
     And the runtime asks session "A" for a token for provider "red" 2 times in a row
     Then every invocation of the callback "A/red" received the sessionId of session "A"
+
+  Rule: BT-8 A request reaches only the session it names
+    A token request naming session A never reaches session B's callbacks. A
+    request naming a session the SDK does not have, never created or already
+    disconnected, gets a JSON-RPC error, and the connection still answers the
+    next request.
 
   @BT-8 @fake-only
   Scenario: A request naming one session never reaches another session's callbacks

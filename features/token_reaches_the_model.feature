@@ -7,6 +7,11 @@ Feature: The callback's token reaches the model endpoint
     Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
+  Rule: BT-15 The callback's token reaches the model endpoint
+    Each model request carries "Authorization: Bearer <token>" with the token
+    the callback returned for that request; with a callback that rotates
+    tokens, request i carries token i.
+
   @BT-15 @BT-4 @BT-6
   Scenario: Rotating tokens over several turns with the singular provider
     Given the runtime makes 2 model requests per turn

@@ -8,6 +8,11 @@ Feature: How the SDK answers the runtime's token requests
     Given the Copilot runtime under test and a model endpoint
     And the SDK under test is connected to the runtime
 
+  Rule: BT-4 The singular provider is named "default"
+    The runtime asks for the singular provider's token with providerName
+    "default". The SDK routes that request to the singular provider's callback,
+    which receives providerName "default" in its arguments.
+
   @BT-4
   Scenario: The singular provider is asked for as "default" in a turn
     When session "A" is created with a singular provider whose callback returns "tok-{n}"
@@ -24,6 +29,11 @@ Feature: How the SDK answers the runtime's token requests
     Then the SDK answered the token requests, in order, with the tokens "tok-1", "tok-2"
     And the callback "A/singular" was invoked 2 times
     And every invocation of the callback "A/singular" received the providerName "default"
+
+  Rule: BT-5 A request invokes the callback of the provider it names, and no other
+    A token request for provider X invokes X's callback and no other
+    provider's, whether the runtime asks in a turn or directly. A provider
+    without a callback is never asked for a token.
 
   @BT-5 @fake-only
   Scenario: A request for one named provider invokes that provider's callback only
@@ -68,6 +78,16 @@ Feature: How the SDK answers the runtime's token requests
       | path                      | authorization     |
       | /blue/v1/chat/completions | Bearer static-key |
 
+  Rule: BT-6 One request, one invocation, and the token as the callback returned it
+    Each providerToken.getToken request invokes the callback exactly once: N
+    requests give N invocations, and nothing is cached. The SDK answers
+    {"token": <the string the callback returned>}, with no "Bearer " prefix
+    added and nothing trimmed.
+
+    What the SDK answers when a callback returns an empty string or a value
+    that is not a string is left open; the @observed scenarios record it and
+    judge neither way.
+
   @BT-6 @fake-only
   Scenario: Each token request invokes the callback once, with no caching
     When session "A" is created with a singular provider whose callback returns "tok-{n}"
@@ -89,3 +109,25 @@ Feature: How the SDK answers the runtime's token requests
     And the runtime asks session "A" for a token for provider "default" 2 times in a row
     Then the SDK answered the token requests, in order, with the tokens "  spaced tok-1 ", "  spaced tok-2 "
     And each token answer is exactly {"token": <the string its callback invocation returned>}
+
+  @BT-6 @observed @fake-only
+  Scenario: A callback that returns an empty string
+    When session "A" is created with a singular provider whose callback returns ""
+    And the runtime asks session "A" for a token for provider "default" 1 time in a row
+    Then the SDK's answer to token request 1 is recorded as the observed behaviour "answer when the callback returns an empty string"
+
+  @BT-6 @observed @fake-only
+  Scenario: A callback that returns null instead of a string
+    When session "A" is created with a singular provider whose callback does:
+      | invocation | does                      |
+      | 1+         | returns the JSON value null |
+    And the runtime asks session "A" for a token for provider "default" 1 time in a row
+    Then the SDK's answer to token request 1 is recorded as the observed behaviour "answer when the callback returns null"
+
+  @BT-6 @observed @fake-only
+  Scenario: A callback that returns a number instead of a string
+    When session "A" is created with a singular provider whose callback does:
+      | invocation | does                      |
+      | 1+         | returns the JSON value 42 |
+    And the runtime asks session "A" for a token for provider "default" 1 time in a row
+    Then the SDK's answer to token request 1 is recorded as the observed behaviour "answer when the callback returns a number"
