@@ -10,9 +10,9 @@ Feature: What the SDK sends in place of the bearer-token callback
 
   Rule: BT-1 Each provider with a callback is flagged on the wire
     When a session is created or resumed, every provider object whose config
-    holds a bearer-token callback, the singular "provider" or an entry of
-    "providers", carries "hasBearerTokenProvider": true in session.create and
-    in session.resume.
+    holds a bearer-token callback, the singular `provider` or an entry of
+    `providers`, carries `"hasBearerTokenProvider": true` in `session.create` and
+    in `session.resume`.
 
   @BT-1
   Scenario: The singular provider with a callback carries the flag
@@ -32,10 +32,10 @@ Feature: What the SDK sends in place of the bearer-token callback
 
   Rule: BT-2 The callback is stripped, and the rest of the provider is sent as given
     No provider object on the wire has a key that names the callback, in any
-    language's spelling or casing (getBearerToken, bearerTokenProvider,
-    get_bearer_token, ...). A provider without a callback is not flagged. Every
-    other field of a provider (type, baseUrl, wireApi, apiKey, bearerToken,
-    headers, ...) reaches the runtime unchanged.
+    language's spelling or casing (`getBearerToken`, `bearerTokenProvider`,
+    `get_bearer_token`, ...). A provider without a callback is not flagged. Every
+    other field of a provider (`type`, `baseUrl`, `wireApi`, `apiKey`, `bearerToken`,
+    `headers`, ...) reaches the runtime unchanged.
 
   @BT-2
   Scenario: A singular provider without a callback is not flagged
@@ -88,8 +88,8 @@ Feature: What the SDK sends in place of the bearer-token callback
 
   Rule: BT-3 No scope, expiry or token crosses the wire when a session is set up
     The scope or audience the callback closes over stays in the SDK: no
-    provider object carries bearerTokenScope, scope, audience or
-    expiresOnTimestamp, and neither session.create nor session.resume carries a
+    provider object carries `bearerTokenScope`, `scope`, `audience` or
+    `expiresOnTimestamp`, and neither `session.create` nor `session.resume` carries a
     token.
 
   @BT-3

@@ -9,7 +9,7 @@ Feature: Resuming a session, and callbacks beside static credentials
     And the SDK under test is connected to the runtime
 
   Rule: BT-13 Resuming a session re-sends the flags and uses the new callbacks
-    session.resume carries the flags as session.create does, and the
+    `session.resume` carries the flags as `session.create` does, and the
     callbacks given on resume are the ones invoked afterwards.
 
   @BT-13
@@ -44,7 +44,7 @@ Feature: Resuming a session, and callbacks beside static credentials
     And the callback "A2/red" was invoked 1 time
 
   Rule: BT-14 A callback beside a static credential is still flagged and applied
-    A provider with a static credential (apiKey or bearerToken) and a
+    A provider with a static credential (`apiKey` or `bearerToken`) and a
     callback still carries the flag, and the callback's token is the one the
     model request carries.
 

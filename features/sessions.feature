@@ -9,7 +9,7 @@ Feature: Token requests are scoped to the session they name
     And the SDK under test is connected to the runtime
 
   Rule: BT-7 The callback receives the id of the session the request names
-    In contract generation 2 the callback's arguments carry the sessionId of
+    In contract generation 2 the callback's arguments carry the `sessionId` of
     the session the token request names. Generation 1 passes no session id, so
     these scenarios (@gen2) do not apply to it.
 

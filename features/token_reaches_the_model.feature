@@ -8,7 +8,7 @@ Feature: The callback's token reaches the model endpoint
     And the SDK under test is connected to the runtime
 
   Rule: BT-15 The callback's token reaches the model endpoint
-    Each model request carries "Authorization: Bearer <token>" with the token
+    Each model request carries `Authorization: Bearer <token>` with the token
     the callback returned for that request; with a callback that rotates
     tokens, request i carries token i.
 

@@ -9,9 +9,9 @@ Feature: How the SDK answers the runtime's token requests
     And the SDK under test is connected to the runtime
 
   Rule: BT-4 The singular provider is named "default"
-    The runtime asks for the singular provider's token with providerName
-    "default". The SDK routes that request to the singular provider's callback,
-    which receives providerName "default" in its arguments.
+    The runtime asks for the singular provider's token with `providerName`
+    `"default"`. The SDK routes that request to the singular provider's callback,
+    which receives `providerName` `"default"` in its arguments.
 
   @BT-4
   Scenario: The singular provider is asked for as "default" in a turn
@@ -79,9 +79,9 @@ Feature: How the SDK answers the runtime's token requests
       | /blue/v1/chat/completions | Bearer static-key |
 
   Rule: BT-6 One request, one invocation, and the token as the callback returned it
-    Each providerToken.getToken request invokes the callback exactly once: N
+    Each `providerToken.getToken` request invokes the callback exactly once: N
     requests give N invocations, and nothing is cached. The SDK answers
-    {"token": <the string the callback returned>}, with no "Bearer " prefix
+    `{"token": <the string the callback returned>}`, with no `Bearer ` prefix
     added and nothing trimmed.
 
     What the SDK answers when a callback returns an empty string or a value

@@ -1,8 +1,9 @@
 // Package dashboard turns the records of any set of conformance runs
 // (results/*/verdict.json) into the parity dashboard: one self-contained
 // HTML page (no JavaScript, no network) and a Markdown table. Rows are the
-// rules BT-1 to BT-15 and, under each, its scenarios; columns are the runs
-// (SDK, version, contract generation, runtime, runner, transport).
+// contract's rules, as the feature files state them (package contract),
+// and, under each, its scenarios; columns are the runs (SDK, version,
+// contract generation, runtime, runner, transport).
 package dashboard
 
 import (
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"conformance/internal/bench"
+	"conformance/internal/contract"
 	"conformance/internal/expectations"
 	"conformance/internal/results"
 )
@@ -32,7 +34,7 @@ type ScenarioRow struct {
 
 // Section is a rule and its scenarios.
 type Section struct {
-	Rule
+	contract.Rule
 	Scenarios []ScenarioRow
 	Totals    []string // per column: "passed/applicable"
 }
@@ -56,8 +58,8 @@ type Page struct {
 	Bench           *bench.Report
 }
 
-// Build assembles the page.
-func Build(runs []results.Run, benchReport *bench.Report, suiteVersion string, now time.Time) Page {
+// Build assembles the page: a section per rule, in the order given.
+func Build(rules []contract.Rule, runs []results.Run, benchReport *bench.Report, suiteVersion string, now time.Time) Page {
 	p := Page{Generated: now.UTC().Format("2006-01-02 15:04 MST"), SuiteVersion: suiteVersion, Bench: benchReport}
 	runtimes := map[string]bool{}
 	judged := make([]map[string]expectations.Judged, len(runs))
@@ -84,9 +86,9 @@ func Build(runs []results.Run, benchReport *bench.Report, suiteVersion string, n
 		judged[i] = byScenario(r.Verdict)
 	}
 	p.RuntimeVersions = strings.Join(sortedKeys(runtimes), ", ")
-	for _, rule := range Rules {
+	for _, rule := range rules {
 		sec := Section{Rule: rule}
-		for _, sc := range scenariosOf(rule.ID, judged) {
+		for _, sc := range scenariosOf(rule.Tag(), judged) {
 			row := ScenarioRow{Feature: sc.Feature, Name: sc.Scenario}
 			for i := range runs {
 				j, ran := judged[i][sc.Scenario]
@@ -127,12 +129,12 @@ func byScenario(v expectations.Verdict) map[string]expectations.Judged {
 
 // scenariosOf lists the scenarios tagged with the rule in any run, ordered
 // by feature, then name.
-func scenariosOf(ruleID string, judged []map[string]expectations.Judged) []expectations.Judged {
+func scenariosOf(ruleTag string, judged []map[string]expectations.Judged) []expectations.Judged {
 	seen := map[string]expectations.Judged{}
 	for _, m := range judged {
 		for name, j := range m {
 			for _, t := range j.Tags {
-				if t == "@"+ruleID {
+				if t == ruleTag {
 					seen[name] = j
 				}
 			}

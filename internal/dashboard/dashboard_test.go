@@ -10,9 +10,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"conformance/internal/bench"
+	"conformance/internal/contract"
 	"conformance/internal/expectations"
 	"conformance/internal/results"
 )
+
+// repoRules are the rules the repository's features state.
+func repoRules(t *testing.T) []contract.Rule {
+	t.Helper()
+	rules, err := contract.Load("../../features")
+	require.NoError(t, err)
+	return rules
+}
 
 func judged(name string, status expectations.Status, tags ...string) expectations.Judged {
 	return expectations.Judged{Result: expectations.Result{Feature: "f", Scenario: name, Tags: tags, Status: status}}
@@ -53,8 +62,8 @@ func section(p Page, id string) Section {
 }
 
 func TestBuildPutsEachScenarioUnderItsRulesWithOneCellPerRun(t *testing.T) {
-	p := Build(fixtureRuns(), nil, "abc123", time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
-	require.Len(t, p.Sections, 15)
+	p := Build(repoRules(t), fixtureRuns(), nil, "abc123", time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	require.Len(t, p.Sections, len(repoRules(t)))
 	assert.Equal(t, "BT-1", p.Sections[0].ID)
 	require.Len(t, p.Columns, 2)
 	assert.Equal(t, "node 1.0.4", p.Columns[1].Title)
@@ -63,7 +72,7 @@ func TestBuildPutsEachScenarioUnderItsRulesWithOneCellPerRun(t *testing.T) {
 
 	fromSource := fixtureRuns()[0]
 	fromSource.Source = "/src/copilot-sdk/go"
-	col := Build([]results.Run{fromSource}, nil, "abc123", time.Now()).Columns[0]
+	col := Build(repoRules(t), []results.Run{fromSource}, nil, "abc123", time.Now()).Columns[0]
 	assert.Equal(t, "gen 2 · fake runtime · local · tcp · SDK_SOURCE", col.Subtitle, "a build from source is not the registry's package")
 
 	bt8 := section(p, "BT-8")
@@ -86,7 +95,7 @@ func TestBuildPutsEachScenarioUnderItsRulesWithOneCellPerRun(t *testing.T) {
 }
 
 func TestHTMLIsSelfContained(t *testing.T) {
-	p := Build(fixtureRuns(), &bench.Report{N: 10, Runtime: "fake fake-1", Results: []bench.Result{
+	p := Build(repoRules(t), fixtureRuns(), &bench.Report{N: 10, Runtime: "fake fake-1", Results: []bench.Result{
 		{Client: "go 1.0.14", Transport: "tcp", Mode: "sequential", Stats: bench.Stats{N: 10, P50: 100 * time.Microsecond}},
 	}}, "abc123", time.Now())
 	var b bytes.Buffer
@@ -95,14 +104,14 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	for _, banned := range []string{"<script", "src=", "href=", "@import", "url("} {
 		assert.NotContains(t, html, banned, "the page must need no script and no network")
 	}
-	for _, want := range []string{"suite abc123", "BT-15", "<code>hasBearerTokenProvider: true</code>", "keeps answering after disconnect", "FAILED (unexpected)",
+	for _, want := range []string{"suite abc123", "BT-15", "<code>providerToken.getToken</code>", "keeps answering after disconnect", "FAILED (unexpected)",
 		"needs contract generation 2", `{&#34;token&#34;:&#34;&#34;}`, "make conformance SDK=node SDK_VERSION=1.0.4", "go 1.0.14", "0.10"} {
 		assert.Contains(t, html, want)
 	}
 }
 
 func TestMarkdownHasARowPerRuleAndScenario(t *testing.T) {
-	p := Build(fixtureRuns(), nil, "abc123", time.Now())
+	p := Build(repoRules(t), fixtureRuns(), nil, "abc123", time.Now())
 	var b bytes.Buffer
 	require.NoError(t, p.Markdown(&b))
 	md := b.String()
@@ -113,7 +122,7 @@ func TestMarkdownHasARowPerRuleAndScenario(t *testing.T) {
 			assert.Equal(t, 2+1, strings.Count(line, " |"), "one cell per column: %s", line)
 		}
 	}
-	assert.Equal(t, 15+4, rows)
+	assert.Equal(t, len(repoRules(t))+4, rows)
 	assert.Contains(t, md, "| disconnected session | failed (expected): keeps answering after disconnect | not run |")
 	assert.Contains(t, md, "`make conformance SDK=node SDK_VERSION=1.0.4`")
 }
@@ -123,7 +132,7 @@ func TestMarkdownHasARowPerRuleAndScenario(t *testing.T) {
 func TestABuildThatCouldNotRunShowsItsReason(t *testing.T) {
 	runs := append(fixtureRuns(), results.Run{Label: "java", SDK: "java", Runtime: "fake", Runner: "local", Transport: "tcp",
 		NotRun: "java: com.github:copilot-sdk-java:1.0.11 is not served by the Maven registry this machine reaches"})
-	p := Build(runs, nil, "abc123", time.Now())
+	p := Build(repoRules(t), runs, nil, "abc123", time.Now())
 	require.Len(t, p.Columns, 3)
 	assert.Equal(t, "java", p.Columns[2].Title)
 	assert.Equal(t, "fake runtime · local · tcp", p.Columns[2].Subtitle)
@@ -143,4 +152,23 @@ func TestABuildThatCouldNotRunShowsItsReason(t *testing.T) {
 	}
 	assert.Contains(t, html.String(), "(not run here)")
 	assert.Contains(t, md.String(), "| *not run here* |  |  | java: com.github")
+}
+
+// The dashboard says what the features say: a rule's title, text and, for
+// a tentative rule, why it is proposed, come from the rules given.
+func TestRuleTextsComeFromTheFeatures(t *testing.T) {
+	rules := []contract.Rule{
+		{ID: "BT-7", Number: 7, Title: "Edited title", Text: "Edited `text`.\n\nSecond paragraph."},
+		{ID: "BT-8", Number: 8, Title: "Proposed", Text: "A proposal.", Tentative: true, Why: "upstream fixed it once"},
+	}
+	p := Build(rules, fixtureRuns(), nil, "abc123", time.Now())
+	require.Len(t, p.Sections, 2)
+	var html, md bytes.Buffer
+	require.NoError(t, p.HTML(&html))
+	require.NoError(t, p.Markdown(&md))
+	for _, want := range []string{"BT-7 Edited title", "Edited <code>text</code>.", "tentative", "Why proposed: upstream fixed it once"} {
+		assert.Contains(t, html.String(), want)
+	}
+	assert.Contains(t, md.String(), "| **BT-7 Edited title** Edited `text`. Second paragraph. |")
+	assert.Contains(t, md.String(), "| **BT-8 Proposed** *(tentative)* A proposal. Why proposed: upstream fixed it once |")
 }

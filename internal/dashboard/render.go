@@ -56,7 +56,11 @@ func (p Page) Markdown(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	for _, s := range p.Sections {
-		fmt.Fprintf(&b, "| **%s** %s |", s.ID, mdEscape(s.Text))
+		text := s.OneLine()
+		if s.Tentative {
+			text = "*(tentative)* " + text + " Why proposed: " + s.Why
+		}
+		fmt.Fprintf(&b, "| **%s %s** %s |", s.ID, mdEscape(s.Title), mdEscape(text))
 		for _, t := range s.Totals {
 			fmt.Fprintf(&b, " **%s** |", t)
 		}

@@ -27,7 +27,7 @@ func TestScreenshotShowsTheMatrix(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var b bytes.Buffer
-	require.NoError(t, Build(fixtureRuns(), nil, "abc123", time.Now()).HTML(&b))
+	require.NoError(t, Build(repoRules(t), fixtureRuns(), nil, "abc123", time.Now()).HTML(&b))
 	page := filepath.Join(dir, "dashboard.html")
 	require.NoError(t, os.WriteFile(page, b.Bytes(), 0o644))
 	shot := filepath.Join(dir, "dashboard.png")

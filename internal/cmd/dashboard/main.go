@@ -15,13 +15,19 @@ import (
 	"time"
 
 	"conformance/internal/bench"
+	"conformance/internal/contract"
 	"conformance/internal/dashboard"
 	"conformance/internal/results"
 )
 
 func main() {
 	dir := flag.String("results", "results", "the directory of run records (results/<label>/verdict.json) and bench.json")
+	features := flag.String("features", "features", "the feature files, which state the rules")
 	flag.Parse()
+	rules, err := contract.Load(*features)
+	if err != nil {
+		fail(err)
+	}
 	runs, err := results.LoadAll(*dir)
 	if err != nil {
 		fail(err)
@@ -30,7 +36,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	page := dashboard.Build(runs, benchReport, suiteVersion(), time.Now())
+	page := dashboard.Build(rules, runs, benchReport, suiteVersion(), time.Now())
 	for _, out := range []struct {
 		name  string
 		write func(*bytes.Buffer) error
