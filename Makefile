@@ -24,7 +24,7 @@ RUNNER          ?= local
 
 export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER
 
-.PHONY: help setup conformance bench dashboard differential differential-check test unit vet clean docker-engine docker-base-images docker-clean
+.PHONY: help setup conformance bench dashboard rule-tables differential differential-check test unit vet cross clean docker-engine docker-base-images docker-clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -51,12 +51,21 @@ bench: setup ## getToken round trip per SDK and transport (sequential and concur
 dashboard: ## the parity dashboard from every run under results/: results/dashboard.html and dashboard.md
 	$(GO) run ./internal/cmd/dashboard -results results
 
+rule-tables: ## rewrite the rule tables of README.md and CONTRACT.md from the features (a unit test fails while they differ)
+	$(GO) run ./internal/cmd/ruletables -features features README.md CONTRACT.md
+
 unit: ## the suite's own unit tests (no SDK needed)
 	$(GO) test -count=1 -timeout 10m ./internal/...
 
 vet: ## go vet and gofmt
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l internal steps)" || { gofmt -l internal steps; echo "gofmt needed"; exit 1; }
+
+cross: ## the suite builds and vets on macOS and Windows too, where SDK maintainers work
+	GOOS=darwin $(GO) build ./...
+	GOOS=windows $(GO) build ./...
+	GOOS=darwin $(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
 
 # The SDK builds CI checks, on both runtimes: the pinned ones, and Node
 # 1.0.4 for contract generation 1. Not java: the Maven registry here does
@@ -80,7 +89,7 @@ BASE_IMAGE_SDKS ?=
 conformance: BASE_IMAGE_SDKS = $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(s)))))
 test: BASE_IMAGE_SDKS = $(sort $(subst $(comma), ,$(TEST_CONTAINER_SDKS) $(TEST_IMAGE_SDKS)))
 
-test: setup vet docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) in containers
+test: setup vet cross docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) in containers
 	SDK=$(TEST_SDKS) RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= TAGS= CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
 	$(MAKE) --no-print-directory differential-check SDK=$(TEST_SDKS)
 	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=tcp RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps

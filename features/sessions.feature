@@ -11,7 +11,7 @@ Feature: Token requests are scoped to the session they name
   Rule: BT-7 The callback receives the id of the session the request names
     In contract generation 2 the callback's arguments carry the `sessionId` of
     the session the token request names. Generation 1 passes no session id, so
-    these scenarios (@gen2) do not apply to it.
+    these scenarios (`@gen2`) do not apply to it.
 
   @BT-7 @gen2
   Scenario: The callback receives the id of the session the request names

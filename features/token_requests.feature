@@ -85,7 +85,7 @@ Feature: How the SDK answers the runtime's token requests
     added and nothing trimmed.
 
     What the SDK answers when a callback returns an empty string or a value
-    that is not a string is left open; the @observed scenarios record it and
+    that is not a string is left open; the `@observed` scenarios record it and
     judge neither way.
 
   @BT-6 @fake-only
