@@ -1,10 +1,18 @@
 // Package procgroup starts child processes that cannot outlive the suite.
 //
-// Each child gets a process group of its own, so stopping it also stops
-// whatever it started (npm's node, a runtime an SDK spawned). Groups are
-// killed when their owner stops them, when the suite is interrupted
-// (SIGINT, SIGTERM, SIGHUP), and, through the kernel's parent-death signal,
-// when the suite itself dies without a chance to clean up.
+// Each child gets a group of its own, so stopping it also stops whatever it
+// started (npm's node, a runtime an SDK spawned). Groups are killed when
+// their owner stops them and when the suite is interrupted (SIGINT,
+// SIGTERM, SIGHUP). What a group is, and what happens when the suite dies
+// without a chance to clean up, depends on the platform:
+//
+//   - Linux: a process group, and the kernel's parent-death signal kills
+//     the child if the suite dies (procgroup_linux.go).
+//   - macOS and other Unix: a process group; there is no parent-death
+//     signal, so a child outlives a suite killed outright (SIGKILL) until
+//     it notices its stdin close (procgroup_unix.go).
+//   - Windows: a Job Object that kills its processes when its last handle
+//     closes, which the system does when the suite dies (procgroup_windows.go).
 package procgroup
 
 import (
@@ -19,7 +27,7 @@ import (
 
 var (
 	mu          sync.Mutex
-	live        = map[int]struct{}{} // pgid -> running
+	live        = map[int]group{} // leader's pid -> its running group
 	onInterrupt []func()
 	watched     sync.Once
 )
@@ -38,49 +46,54 @@ func OnInterrupt(f func()) {
 // Stop it with Stop.
 func Start(cmd *exec.Cmd) error {
 	watched.Do(watchSignals)
-	if cmd.SysProcAttr == nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{}
-	}
-	cmd.SysProcAttr.Setpgid = true
-	// If the suite is killed outright, the kernel kills the child.
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	prepare(cmd)
 	if err := cmd.Start(); err != nil {
 		return err
 	}
+	g, err := adopt(cmd.Process)
+	if err != nil {
+		_ = cmd.Process.Kill()
+		return fmt.Errorf("procgroup: %w", err)
+	}
 	mu.Lock()
-	live[cmd.Process.Pid] = struct{}{}
+	live[cmd.Process.Pid] = g
 	mu.Unlock()
 	return nil
 }
 
-// Stop ends the process group of a command started with Start: SIGTERM to
-// the whole group, then, once the command has exited (exited is closed by
-// whoever runs cmd.Wait) or grace has passed, SIGKILL to the group.
+// Stop ends the group of a command started with Start: asks the whole
+// group to terminate (where the platform can), then, once the command has
+// exited (exited is closed by whoever runs cmd.Wait) or grace has passed,
+// kills the group.
 func Stop(cmd *exec.Cmd, exited <-chan struct{}, grace time.Duration) {
 	if cmd.Process == nil {
 		return
 	}
-	pgid := cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(grace):
+	mu.Lock()
+	g, ok := live[cmd.Process.Pid]
+	delete(live, cmd.Process.Pid)
+	mu.Unlock()
+	if !ok {
+		return
+	}
+	if g.terminate() {
+		select {
+		case <-exited:
+		case <-time.After(grace):
+		}
 	}
 	// The leader may be gone while others in its group live on: always
-	// finish with SIGKILL to the group.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	mu.Lock()
-	delete(live, pgid)
-	mu.Unlock()
+	// finish by killing the group.
+	g.kill()
 }
 
 // KillAll kills every live group. The signal handler calls it; tests may too.
 func KillAll() {
 	mu.Lock()
 	defer mu.Unlock()
-	for pgid := range live {
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		delete(live, pgid)
+	for pid, g := range live {
+		g.kill()
+		delete(live, pid)
 	}
 }
 

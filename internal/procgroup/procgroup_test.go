@@ -1,3 +1,7 @@
+// These tests watch processes through signals and /proc, and the real
+// runtime package is published for Linux only: they run on Linux.
+//go:build linux
+
 package procgroup
 
 import (

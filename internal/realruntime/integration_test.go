@@ -1,3 +1,6 @@
+// The real runtime package is published for Linux only.
+//go:build linux
+
 package realruntime
 
 import (
