@@ -8,10 +8,10 @@
 package realruntime
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -22,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sourcegraph/jsonrpc2"
 
 	"conformance/internal/jsonrpc"
 	"conformance/internal/procgroup"
@@ -296,71 +298,35 @@ type helloResult struct {
 // (measured). ctx bounds the exchange.
 func handshake(ctx context.Context, addr, token string) (helloResult, error) {
 	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
+	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return helloResult{}, err
 	}
-	defer c.Close()
-	stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Now()) })
-	defer stop()
-	r := bufio.NewReader(c)
+	// Notifications sent before the answer are dropped; the runtime asks
+	// nothing of a client that has not connected, but should it, it hears
+	// that this client serves no method.
+	conn := jsonrpc2.NewConn(ctx, jsonrpc2.NewBufferedStream(nc, jsonrpc.Codec{}), jsonrpc2.HandlerWithError(
+		func(context.Context, *jsonrpc2.Conn, *jsonrpc2.Request) (any, error) {
+			return nil, &jsonrpc2.Error{Code: jsonrpc2.CodeMethodNotFound, Message: "the suite's handshake serves no method"}
+		}))
+	defer conn.Close()
 	params := map[string]any{"supportedTaskKinds": []string{"agent", "client", "shell"}}
 	if token != "" {
 		params["token"] = token
 	}
 	var hello helloResult
-	rpcErr, err := call(c, r, 1, "connect", params, &hello)
-	if err == nil && rpcErr != nil && rpcErr.Code == methodNotFound {
-		rpcErr, err = call(c, r, 2, "ping", map[string]any{}, &hello)
+	err = conn.Call(ctx, "connect", params, &hello)
+	var rpcErr *jsonrpc2.Error
+	if errors.As(err, &rpcErr) && rpcErr.Code == jsonrpc2.CodeMethodNotFound {
+		err = conn.Call(ctx, "ping", map[string]any{}, &hello)
 	}
-	if err == nil && rpcErr != nil {
+	if errors.As(err, &rpcErr) {
 		err = fmt.Errorf("error %d: %s", rpcErr.Code, rpcErr.Message)
 	}
-	if err != nil && ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		err = fmt.Errorf("%w (%v)", err, ctx.Err())
 	}
 	return hello, err
-}
-
-const methodNotFound = -32601
-
-type rpcError struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-}
-
-// call sends one request and reads frames until its answer; what comes
-// before it (notifications) is skipped.
-func call(w io.Writer, r *bufio.Reader, id int, method string, params, result any) (*rpcError, error) {
-	req, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
-	if err != nil {
-		return nil, err
-	}
-	if err := jsonrpc.WriteFrame(w, req); err != nil {
-		return nil, fmt.Errorf("sending %s: %w", method, err)
-	}
-	for {
-		body, err := jsonrpc.ReadFrame(r, 0)
-		if err != nil {
-			return nil, fmt.Errorf("waiting for the answer to %s: %w", method, err)
-		}
-		var msg struct {
-			ID     json.RawMessage `json:"id"`
-			Method string          `json:"method"`
-			Result json.RawMessage `json:"result"`
-			Error  *rpcError       `json:"error"`
-		}
-		if json.Unmarshal(body, &msg) != nil || msg.Method != "" || string(msg.ID) != fmt.Sprint(id) {
-			continue
-		}
-		if msg.Error != nil {
-			return msg.Error, nil
-		}
-		if err := json.Unmarshal(msg.Result, result); err != nil {
-			return nil, fmt.Errorf("%s answered %s: %w", method, body, err)
-		}
-		return nil, nil
-	}
 }
 
 // packageVersion is the version in the package.json of the npm package

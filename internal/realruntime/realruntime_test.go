@@ -1,3 +1,7 @@
+// These tests watch processes through signals and /proc, and the real
+// runtime package is published for Linux only: they run on Linux.
+//go:build linux
+
 package realruntime
 
 import (
@@ -114,6 +118,12 @@ func standin(mode string) {
 					_ = jsonrpc.WriteFrame(c, []byte(fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"result":{}}`, req.ID)))
 					continue
 				}
+				// A runtime older than connect knows only ping.
+				if mode == "ping-only" && req.Method == "connect" {
+					_ = jsonrpc.WriteFrame(c, []byte(fmt.Sprintf(
+						`{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"Method not found: connect"}}`, req.ID)))
+					continue
+				}
 				token, _ := req.Params["token"].(string)
 				// A notification first: the handshake must skip it.
 				_ = jsonrpc.WriteFrame(c, []byte(`{"jsonrpc":"2.0","method":"session.lifecycle","params":{}}`))
@@ -227,6 +237,14 @@ func TestStartListensHandshakesAndCloseCleansUp(t *testing.T) {
 	default:
 		t.Error("Exited is not closed after Close")
 	}
+}
+
+func TestTheHandshakeFallsBackToPingForAnOlderRuntime(t *testing.T) {
+	r, err := startStandin(t, "ping-only")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close() })
+	assert.Equal(t, "standin-1+", r.Version(), "the version from the ping answer")
+	assert.Equal(t, 3, r.ProtocolVersion())
 }
 
 func TestCheckSeesARuntimeThatShutDownOrExited(t *testing.T) {
