@@ -177,7 +177,7 @@ func (d *Driver) Call(ctx context.Context, cmd string, fields any, result any) e
 			}
 			var a answer
 			if err := json.Unmarshal(raw, &a); err != nil || a.ID == nil || a.OK == nil {
-				return d.fail(fmt.Errorf("driver printed a line that is not a protocol answer while %s was pending: %q", cmd, truncate(raw, 300)))
+				return d.fail(fmt.Errorf("driver printed a line that is not a protocol answer while %s was pending: %q", cmd, tailbuf.Head(raw, 300)))
 			}
 			if *a.ID != id {
 				return d.fail(fmt.Errorf("driver answered id %d while command %s had id %d", *a.ID, cmd, id))
@@ -193,7 +193,7 @@ func (d *Driver) Call(ctx context.Context, cmd string, fields any, result any) e
 				return nil
 			}
 			if err := json.Unmarshal(a.Result, result); err != nil {
-				return fmt.Errorf("driver's result for %s does not fit the protocol: %v: %s", cmd, err, truncate(a.Result, 300))
+				return fmt.Errorf("driver's result for %s does not fit the protocol: %v: %s", cmd, err, tailbuf.Head(a.Result, 300))
 			}
 			return nil
 		}
@@ -260,11 +260,4 @@ func (d *Driver) Close() {
 	d.broken = errors.New("driver was closed")
 	d.mu.Unlock()
 	d.proc.Stop()
-}
-
-func truncate(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "..."
 }

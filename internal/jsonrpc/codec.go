@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/sourcegraph/jsonrpc2"
+
+	"conformance/internal/tailbuf"
 )
 
 // Codec is a jsonrpc2.ObjectCodec for Content-Length framing that reports
@@ -39,7 +41,7 @@ func (c Codec) WriteObject(stream io.Writer, obj any) error {
 func (c Codec) ReadObject(stream *bufio.Reader, v any) error {
 	body, err := ReadFrame(stream, c.MaxFrameSize)
 	if err == nil && !json.Valid(body) {
-		err = fmt.Errorf("%w: %q", ErrInvalidJSON, truncate(body, 200))
+		err = fmt.Errorf("%w: %q", ErrInvalidJSON, tailbuf.Head(body, 200))
 	}
 	if err == nil {
 		if c.OnRead != nil {
@@ -53,11 +55,4 @@ func (c Codec) ReadObject(stream *bufio.Reader, v any) error {
 		c.OnReadError(err)
 	}
 	return err
-}
-
-func truncate(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "..."
 }

@@ -1,11 +1,25 @@
-// Package tailbuf keeps the end of a stream: the last lines a driver or a
-// runtime wrote, which failure messages show.
+// Package tailbuf shortens what failure messages quote: it keeps the end
+// of a stream (the last lines a driver or a runtime wrote), and the start
+// of one long line or frame (Head).
 package tailbuf
 
 import (
 	"bytes"
 	"sync"
+	"unicode/utf8"
 )
+
+// Head is the first n bytes of b (fewer, not to cut a character in two),
+// followed by "..." when b is longer.
+func Head(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return string(b[:n]) + "..."
+}
 
 // Buffer keeps the last Max bytes written to it. It is safe for
 // concurrent use.

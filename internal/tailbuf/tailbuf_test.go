@@ -15,3 +15,21 @@ func TestKeepsTheLastBytes(t *testing.T) {
 	b.Write([]byte(strings.Repeat("x", 25)))
 	assert.Equal(t, strings.Repeat("x", 10), b.String())
 }
+
+func TestHead(t *testing.T) {
+	tests := []struct {
+		name, in string
+		n        int
+		want     string
+	}{
+		{"short enough", "abc", 3, "abc"},
+		{"cut and marked", "abcdef", 3, "abc..."},
+		{"not inside a character", "aé", 2, "a..."},
+		{"empty", "", 3, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, Head([]byte(tt.in), tt.n))
+		})
+	}
+}
