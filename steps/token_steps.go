@@ -248,7 +248,7 @@ func (sc *scenario) askTokensInSequence(ctx context.Context, ref, provider strin
 		return err
 	}
 	// The answers are on the wire, where the Then steps read them.
-	if _, err := rt.AskTokens(ctx, fakeruntime.TokenRequest{SessionID: id, ProviderName: provider}, n, false); err != nil {
+	if _, err := rt.AskTokens(ctx, fakeruntime.TokenRequest{SessionID: id, ProviderName: provider}, n); err != nil {
 		return fmt.Errorf("asking session %q for %d token(s) for provider %q: %w", ref, n, provider, err)
 	}
 	return nil

@@ -46,17 +46,8 @@ func (h handler) answer(conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, *jsonr
 	case "session.send":
 		return h.send(req)
 	case "session.detach", "session.destroy":
-		var p struct {
-			SessionID string `json:"sessionId"`
-		}
-		if err := decodeParams(req, &p); err != nil {
-			return nil, err, nil
-		}
-		r.mu.Lock()
-		if s, ok := r.sessions[p.SessionID]; ok {
-			s.Detached = true
-		}
-		r.mu.Unlock()
+		// The session stays known: a later token request for it must reach
+		// the SDK, whose answer BT-8 judges.
 		return map[string]any{"success": true}, nil, nil
 	case "runtime.shutdown":
 		return map[string]any{}, nil, nil

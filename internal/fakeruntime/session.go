@@ -20,7 +20,6 @@ type Session struct {
 	Provider  *Provider   // the singular provider, if any
 	Providers []Provider  // named providers, if any
 	Models    []ModelSpec // named providers' models
-	Detached  bool
 
 	conn *jsonrpc2.Conn
 }

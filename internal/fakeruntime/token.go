@@ -73,30 +73,19 @@ func (r *Runtime) AskToken(ctx context.Context, req TokenRequest) (TokenAnswer, 
 	return answer, nil
 }
 
-// AskTokens sends n requests, one after the other or all at once, and
-// returns the answers in request order.
-func (r *Runtime) AskTokens(ctx context.Context, req TokenRequest, n int, concurrently bool) ([]TokenAnswer, error) {
-	answers := make([]TokenAnswer, n)
-	errs := make([]error, n)
-	if !concurrently {
-		for i := range answers {
-			if answers[i], errs[i] = r.AskToken(ctx, req); errs[i] != nil {
-				break
-			}
+// AskTokens sends n requests, each once the previous one is answered, and
+// returns the answers in request order; it stops at the first that gets
+// none. (Requests all at once are the steps' to send: they mix providers.)
+func (r *Runtime) AskTokens(ctx context.Context, req TokenRequest, n int) ([]TokenAnswer, error) {
+	answers := make([]TokenAnswer, 0, n)
+	for range n {
+		a, err := r.AskToken(ctx, req)
+		answers = append(answers, a)
+		if err != nil {
+			return answers, err
 		}
-		return answers, errors.Join(errs...)
 	}
-	done := make(chan struct{})
-	for i := range answers {
-		go func() {
-			answers[i], errs[i] = r.AskToken(ctx, req)
-			done <- struct{}{}
-		}()
-	}
-	for range answers {
-		<-done // each AskToken is bounded by the token timeout
-	}
-	return answers, errors.Join(errs...)
+	return answers, nil
 }
 
 func (r *Runtime) connFor(sessionID string) *jsonrpc2.Conn {
