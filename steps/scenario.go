@@ -30,8 +30,8 @@ const (
 	tokenTimeout       = 15 * time.Second
 )
 
-// scenario is the state of one scenario: godog makes a new one for each
-// (see InitializeScenario), so scenarios share nothing.
+// scenario is the state of one scenario: Run's ScenarioInitializer makes
+// a new one for each, so scenarios share nothing.
 type scenario struct {
 	suite *suiteRun
 
@@ -79,6 +79,11 @@ func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Cont
 // scenario needs: the scenario is then not applicable, never passed.
 func (sc *scenario) step(ctx *godog.ScenarioContext, expr string, fn any) {
 	v := reflect.ValueOf(fn)
+	if t := v.Type(); t.NumOut() == 0 || t.Out(t.NumOut()-1) != reflect.TypeFor[error]() {
+		// A step that cannot fail has no error to add diagnostics to.
+		ctx.Step(expr, fn)
+		return
+	}
 	wrapped := reflect.MakeFunc(v.Type(), func(args []reflect.Value) []reflect.Value {
 		out := v.Call(args)
 		errOut := out[len(out)-1]

@@ -118,8 +118,8 @@ func (s *suiteRun) notApplicable(p *godog.Scenario) string {
 	return ""
 }
 
-// Run prepares the SDK's driver, runs every feature against it with the
-// fake runtime, writes cucumber JSON, JUnit XML and a verdict, and returns
+// Run prepares the SDK's driver, runs every feature against it on the
+// runtime cfg names (fake or real), writes cucumber JSON, JUnit XML and a verdict, and returns
 // the report. The error is for a run that could not happen; a run that
 // happened and found unexpected results returns a report whose Verdict is
 // not OK.
