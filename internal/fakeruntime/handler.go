@@ -84,7 +84,7 @@ func (h handler) createOrResume(conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any
 			notifyEvent(h.r.ctx, conn, id, "session.start", map[string]any{
 				// The fields the real runtime sends that SDKs' event parsers
 				// require (Python's rejects a session.start without
-				// copilotVersion), as in shared/reference's trace.
+				// copilotVersion), as in docs/real-runtime-trace.node-1.0.14.json.
 				"sessionId": id, "version": 1, "producer": "fake-runtime", "startTime": start,
 				"copilotVersion": "0.0.0", "selectedModel": p.Model, "remoteSteerable": false, "alreadyInUse": false,
 			})

@@ -4,8 +4,8 @@
 // sessions and run turns against a BYOK provider, plus the power to act on
 // its own (ask an SDK for tokens at will) that the real runtime lacks.
 //
-// What it answers follows shared/reference/real-runtime-trace.node-1.0.14.json,
-// a recording of the real runtime. Every frame both ways goes to a wire log.
+// What it answers follows docs/real-runtime-trace.node-1.0.14.json, a
+// recording of the real runtime (CONTRACT.md describes the exchange). Every frame both ways goes to a wire log.
 package fakeruntime
 
 import (
