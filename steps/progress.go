@@ -3,6 +3,7 @@ package steps
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,9 +66,16 @@ func (p *progress) finish(r expectations.Result, known map[string]expectations.K
 }
 
 // countScenarios counts the scenarios (outline rows included) of every
-// feature file; 0 if one cannot be read, which only costs the "left" count.
+// feature file under dir, subdirectories included as godog reads them; 0
+// if one cannot be read, which only costs the "left" count.
 func countScenarios(dir string) int {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.feature"))
+	var files []string
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".feature") {
+			files = append(files, p)
+		}
+		return nil
+	})
 	n := 0
 	for _, f := range files {
 		r, err := os.Open(f)
