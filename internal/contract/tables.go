@@ -40,10 +40,28 @@ func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 // WithTables returns doc with the text between its markers replaced by the
 // rule tables.
 func WithTables(doc string, rules []Rule) (string, error) {
-	begin := strings.Index(doc, BeginMarker)
-	end := strings.Index(doc, EndMarker)
-	if begin < 0 || end < begin {
-		return "", fmt.Errorf("no %q ... %q markers, in that order", BeginMarker, EndMarker)
+	begin, end, err := markers(doc)
+	if err != nil {
+		return "", err
 	}
-	return doc[:begin+len(BeginMarker)] + "\n" + Tables(rules) + doc[end:], nil
+	return doc[:begin] + "\n" + Tables(rules) + doc[end:], nil
+}
+
+// TablesIn is what doc has between its markers, as Tables writes it.
+func TablesIn(doc string) (string, error) {
+	begin, end, err := markers(doc)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimPrefix(doc[begin:end], "\n"), nil
+}
+
+// markers finds the end of the begin marker and the start of the end one.
+func markers(doc string) (begin, end int, err error) {
+	begin = strings.Index(doc, BeginMarker)
+	end = strings.Index(doc, EndMarker)
+	if begin < 0 || end < begin {
+		return 0, 0, fmt.Errorf("no %q ... %q markers, in that order", BeginMarker, EndMarker)
+	}
+	return begin + len(BeginMarker), end, nil
 }
