@@ -35,8 +35,11 @@ type ScenarioRow struct {
 // Section is a rule and its scenarios.
 type Section struct {
 	contract.Rule
-	Scenarios []ScenarioRow
-	Totals    []string // per column: "passed/applicable"
+	// StartsTentative marks the first tentative rule, where the page says
+	// that the rules from there on are the suite's proposals.
+	StartsTentative bool
+	Scenarios       []ScenarioRow
+	Totals          []string // per column: "passed/applicable"
 }
 
 // Column is one run.
@@ -86,8 +89,10 @@ func Build(rules []contract.Rule, runs []results.Run, benchReport *bench.Report,
 		judged[i] = byScenario(r.Verdict)
 	}
 	p.RuntimeVersions = strings.Join(sortedKeys(runtimes), ", ")
+	tentativeSeen := false
 	for _, rule := range rules {
-		sec := Section{Rule: rule}
+		sec := Section{Rule: rule, StartsTentative: rule.Tentative && !tentativeSeen}
+		tentativeSeen = tentativeSeen || rule.Tentative
 		for _, sc := range scenariosOf(rule.Tag(), judged) {
 			row := ScenarioRow{Feature: sc.Feature, Name: sc.Scenario}
 			for i := range runs {

@@ -15,6 +15,7 @@ var templates embed.FS
 var page = template.Must(template.New("page.html.tmpl").Funcs(template.FuncMap{
 	"ms":   func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) },
 	"code": codeSpans,
+	"inc":  func(n int) int { return n + 1 },
 }).ParseFS(templates, "page.html.tmpl"))
 
 // codeSpans renders the rule texts' `backtick` spans as <code>, escaping
@@ -56,6 +57,9 @@ func (p Page) Markdown(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	for _, s := range p.Sections {
+		if s.StartsTentative {
+			fmt.Fprintf(&b, "| ***Tentative rules: proposed by the suite, not stated by the SDKs' sources*** |%s\n", strings.Repeat(" |", len(p.Columns)))
+		}
 		text := s.OneLine()
 		if s.Tentative {
 			text = "*(tentative)* " + text + " Why proposed: " + s.Why
