@@ -166,7 +166,7 @@ func (c Cell) Outcome(rule string) Outcome {
 type Change struct {
 	Rule     string     `json:"rule"`
 	Runtime  string     `json:"runtime,omitempty"` // on the runtime axis
-	From     string     `json:"from"` // the older version
+	From     string     `json:"from"`              // the older version
 	To       string     `json:"to"`
 	Before   Outcome    `json:"before"`
 	After    Outcome    `json:"after"`
@@ -183,10 +183,10 @@ type Evidence struct {
 
 // Matrix is one SDK's version matrix (results/matrix/<sdk>.json).
 type Matrix struct {
-	SDK   string `json:"sdk"`
-	From  string `json:"from"` // where the version list came from
+	SDK   string   `json:"sdk"`
+	From  string   `json:"from"` // where the version list came from
 	Rules []string `json:"rules"`
-	Cells []Cell `json:"cells"` // oldest first; on the runtime axis, per version then runtime
+	Cells []Cell   `json:"cells"` // oldest first; on the runtime axis, per version then runtime
 	// FirstPass is, per rule, the oldest version that passes it (and
 	// passes it on every runtime that ran).
 	FirstPass map[string]string `json:"firstPass"`
