@@ -3,6 +3,7 @@ package matrix
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"conformance/internal/versions"
 )
@@ -102,8 +103,13 @@ func (b Bisection) Report() string {
 			continue
 		}
 		s += fmt.Sprintf("  %s (%s, results/%s/):\n", side.Version, side.Outcome(b.Rule), side.Label)
-		for name, sc := range side.Scenarios {
-			if contains(sc.Rules, b.Rule) {
+		var names []string
+		for name := range side.Scenarios {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			if sc := side.Scenarios[name]; contains(sc.Rules, b.Rule) {
 				s += fmt.Sprintf("    %q: %s\n", name, describe(sc))
 				if sc.WireFile != "" {
 					s += fmt.Sprintf("      wire: %s\n", sc.WireFile)

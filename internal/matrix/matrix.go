@@ -16,6 +16,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"conformance/internal/differential"
 	"conformance/internal/expectations"
 	"conformance/internal/results"
 	"conformance/internal/versions"
@@ -121,30 +122,17 @@ func combine(o Outcome, status string) Outcome {
 	return o
 }
 
+// wireFile is the scenario's wire record (internal/differential), when
+// the run kept one.
 func wireFile(resultsDir, scenario string) string {
 	if resultsDir == "" {
 		return ""
 	}
-	matches, _ := filepath.Glob(filepath.Join(resultsDir, "wire", "*"))
-	slug := slugOf(scenario)
-	for _, m := range matches {
-		if strings.Contains(filepath.Base(m), slug) {
-			return m
-		}
+	path := differential.FileName(resultsDir, scenario)
+	if _, err := os.Stat(path); err != nil {
+		return ""
 	}
-	return ""
-}
-
-func slugOf(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		} else {
-			b.WriteRune('-')
-		}
-	}
-	return strings.Trim(b.String(), "-")
+	return path
 }
 
 // Outcome is the cell's outcome for a rule.
