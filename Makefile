@@ -24,7 +24,11 @@ RUNNER          ?= local
 
 export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER
 
+<<<<<<< HEAD
 .PHONY: help setup conformance bench dashboard rule-tables differential differential-check test unit vet cross clean docker-engine docker-base-images docker-clean
+=======
+.PHONY: help setup conformance bench matrix bisect dashboard differential differential-check test unit vet clean docker-engine docker-base-images docker-clean
+>>>>>>> h/matrix
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -47,6 +51,20 @@ BENCH_TRANSPORTS ?= tcp,stdio
 
 bench: setup ## getToken round trip per SDK and transport (sequential and concurrent), with a Go baseline; results/bench.json (other SDKs' earlier numbers kept)
 	$(GO) run ./internal/cmd/bench -sdk '$(SDK)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -transport '$(BENCH_TRANSPORTS)' -n $(BENCH_N) -out results/bench.json
+
+VERSIONS         ?= all
+RUNTIME_VERSIONS ?=
+RULE             ?=
+SCENARIO         ?=
+# Source archives (copilot-sdk-<sdk>-<version>.tar.gz) that stand in for a
+# registry that does not serve a version, e.g. the Java SDK's here.
+SDK_SOURCES      ?=
+
+matrix: setup ## run the features against every published version of $(SDK) with the callback (VERSIONS=all|<from>..<to>|<v1>,<v2>; RUNTIME=real RUNTIME_VERSIONS=<list|all> for the runtime axis): results/matrix/<sdk>.json and a table of first passes and changes
+	$(GO) run ./internal/cmd/matrix -sdk '$(SDK)' -versions '$(VERSIONS)' -runtime '$(RUNTIME)' -runtime-versions '$(RUNTIME_VERSIONS)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)' -out results/matrix
+
+bisect: setup ## find the release of $(SDK) where RULE=BT-n (or SCENARIO="<name>") changed its outcome, by binary search over the published versions
+	$(GO) run ./internal/cmd/matrix -bisect -sdk '$(SDK)' -versions '$(VERSIONS)' -rule '$(RULE)' -scenario '$(SCENARIO)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)'
 
 dashboard: ## the parity dashboard from every run under results/: results/dashboard.html and dashboard.md
 	$(GO) run ./internal/cmd/dashboard -results results

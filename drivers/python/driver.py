@@ -246,23 +246,20 @@ class Driver:
             await session.disconnect()
             return {}
         if name == "disconnect":
-            await self.stop_client(graceful=True)
+            await self.stop_client()
             return {}
         if name == "stop":
             return {}
         raise protocol(f"unknown cmd {name!r}")
 
-    async def stop_client(self, graceful):
-        """Stops the client: stop() disconnects each session first; force_stop()
-        closes the connection at once (stop() blocks the event loop for a
-        second over TCP: it joins its reader thread before closing the socket)."""
+    async def stop_client(self):
+        """Stops the client: stop() disconnects each session first."""
         client, self.client, self.sessions = self.client, None, {}
         if client is not None:
-            seconds = 5 if graceful else 0.5
             try:
-                await asyncio.wait_for(client.stop() if graceful else client.force_stop(), seconds)
+                await asyncio.wait_for(client.stop(), 5)
             except TimeoutError:
-                raise Failure("sdk", f"the client did not stop within {seconds} s") from None
+                raise Failure("sdk", "the client did not stop within 5 s") from None
 
 
 def no_callback_field():
@@ -323,10 +320,12 @@ async def main():
     # running (the suite has given up on it), half for closing the client.
     if not running.done():
         await asyncio.wait({running}, timeout=0.5)
-    try:
-        await driver.stop_client(graceful=False)
-    except Exception as e:
-        print(f"stopping the client: {error_message(e)}", file=sys.stderr)
+    # The client is not stopped: over TCP the SDK's stop() and force_stop()
+    # both join its reader thread for a second (it sits in recv(), which
+    # closing the socket from this thread does not wake), and that second,
+    # paid by every scenario, was most of a Python run's time. Exiting
+    # closes the socket all the same, and the runtime sees the connection
+    # end exactly as it would after force_stop() (PROTOCOL.md: stop).
     sys.stderr.flush()
     os._exit(0)  # the SDK's threads and tasks must not hold the process
 

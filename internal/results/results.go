@@ -79,3 +79,16 @@ func LoadAll(dir string) ([]Run, error) {
 	sort.Slice(runs, func(i, j int) bool { return runs[i].Label < runs[j].Label })
 	return runs, nil
 }
+
+// Load reads one run's record from its results directory.
+func Load(dir string) (Run, error) {
+	var r Run
+	b, err := os.ReadFile(filepath.Join(dir, FileName))
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("%s: %w", filepath.Join(dir, FileName), err)
+	}
+	return r, nil
+}
