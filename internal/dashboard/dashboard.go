@@ -1,186 +1,526 @@
 // Package dashboard turns the records of any set of conformance runs
-// (results/*/verdict.json) into the parity dashboard: one self-contained
-// HTML page (no JavaScript, no network) and a Markdown table. Rows are the
-// contract's rules, as the feature files state them (package contract),
-// and, under each, its scenarios; columns are the runs (SDK, version,
-// contract generation, runtime, runner, transport).
+// (<results>/<label>/verdict.json, from one machine or several) into the
+// parity dashboard: the answer to "which SDK breaks which rule?" on one
+// screen. Its data is one Parity value, written as results/parity.json
+// (schemas/parity.schema.json), rendered as a self-contained HTML page
+// (no network, no script: the drill-down panels open with CSS :target) and
+// summarised as a pull-request comment in Markdown.
+//
+// The first screen is a matrix: a row per rule, as the feature files state
+// it (package contract), a column per SDK build (SDK, version, contract
+// generation). The runs of one build on different configurations (fake or
+// real runtime, tcp or stdio, local or container) share its column; each
+// cell says the worst state over them and marks each configuration, so a
+// difference between configurations shows without widening the table.
 package dashboard
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
-	"time"
 
 	"conformance/internal/bench"
 	"conformance/internal/contract"
 	"conformance/internal/expectations"
+	"conformance/internal/matrix"
 	"conformance/internal/results"
 )
 
-// Cell is one scenario's outcome in one run.
-type Cell struct {
-	Class  string // passed, expected, unexpected, stale, na, observed, notrun
-	Label  string // what the cell says
-	Detail string // the reason, the failure, or why not applicable
-	Values []expectations.Observation
-}
+// SDKs is the column order: every SDK the suite has a driver for, so that
+// an SDK without a run still has its column, saying so.
+var SDKs = []string{"node", "python", "go", "dotnet", "rust", "java"}
 
-// ScenarioRow is a scenario and its cells, one per column.
-type ScenarioRow struct {
-	Feature, Name string
-	Cells         []Cell
-}
+// sdkNames are the names a reader knows the SDKs by, where they differ.
+var sdkNames = map[string]string{"dotnet": ".NET"}
 
-// Section is a rule and its scenarios.
-type Section struct {
-	contract.Rule
-	// StartsTentative marks the first tentative rule, where the page says
-	// that the rules from there on are the suite's proposals.
-	StartsTentative bool
-	Scenarios       []ScenarioRow
-	Totals          []string // per column: "passed/applicable"
-}
+// States of a cell or of one configuration in it, worst first: a cell
+// shows the worst state of its configurations and scenarios.
+const (
+	FailsUnexpected    = "fails-unexpected"    // a failure no expectation lists
+	PassesUnexpectedly = "passes-unexpectedly" // listed as a known failure, yet passed: the entry is stale
+	FailsExpected      = "fails-expected"      // a known failure, with its reason
+	Passes             = "passes"              // passed everywhere it ran
+	Observed           = "observed"            // the rule's scenarios only record values
+	NotApplicable      = "not-applicable"      // no scenario of the rule applies to the build
+	NotRun             = "not-run"             // not run here; Reason says why
+)
 
-// Column is one run.
-type Column struct {
-	Title     string // "node 1.0.14"
-	Subtitle  string // "gen 2 · fake runtime · local · tcp"
-	Reproduce string // the make command that reruns it
-	OK        bool
-	NotRun    string // why the build could not run on its machine (results.Run.NotRun)
-}
+var severity = map[string]int{NotRun: 0, NotApplicable: 1, Observed: 2, Passes: 3, FailsExpected: 4, PassesUnexpectedly: 5, FailsUnexpected: 6}
 
-// Page is everything the dashboard shows.
-type Page struct {
-	Generated       string
-	SuiteVersion    string
-	RuntimeVersions string
-	Columns         []Column
-	Sections        []Section
-	Bench           *bench.Report
-}
-
-// Build assembles the page: a section per rule, in the order given.
-func Build(rules []contract.Rule, runs []results.Run, benchReport *bench.Report, suiteVersion string, now time.Time) Page {
-	p := Page{Generated: now.UTC().Format("2006-01-02 15:04 MST"), SuiteVersion: suiteVersion, Bench: benchReport}
-	runtimes := map[string]bool{}
-	judged := make([]map[string]expectations.Judged, len(runs))
-	for i, r := range runs {
-		col := Column{
-			Title:     strings.TrimSpace(r.SDK + " " + r.SDKVersion),
-			Subtitle:  fmt.Sprintf("gen %d · %s runtime · %s · %s", r.Generation, r.Runtime, r.Runner, r.Transport),
-			Reproduce: reproduce(r),
-			OK:        r.OK,
-			NotRun:    r.NotRun,
-		}
-		if r.Source != "" {
-			// Not the registry's package: say so where the version is read.
-			col.Subtitle += " · SDK_SOURCE"
-		}
-		if r.NotRun != "" {
-			// No driver answered, so no version or generation is known.
-			col.Title = strings.TrimSpace(r.SDK + " " + r.RequestedVersion)
-			col.Subtitle = fmt.Sprintf("%s runtime · %s · %s", r.Runtime, r.Runner, r.Transport)
-		} else {
-			runtimes[r.Runtime+" "+r.RuntimeVersion] = true
-		}
-		p.Columns = append(p.Columns, col)
-		judged[i] = byScenario(r.Verdict)
+// worse is the worse of two states.
+func worse(a, b string) string {
+	if severity[b] > severity[a] {
+		return b
 	}
-	p.RuntimeVersions = strings.Join(sortedKeys(runtimes), ", ")
-	tentativeSeen := false
+	return a
+}
+
+// Parity is the whole dashboard's data (results/parity.json).
+type Parity struct {
+	Generated    string `json:"generated"`
+	SuiteVersion string `json:"suiteVersion"` // the checkout that built the dashboard
+	// SuiteCommits counts the runs per suite commit they were made with.
+	SuiteCommits map[string]int `json:"suiteCommits"`
+	Runs         []Run          `json:"runs"`
+	Columns      []Column       `json:"columns"`
+	Rules        []Rule         `json:"rules"`
+	// Versions are the version matrices (results/matrix/<sdk>.json).
+	Versions []matrix.Matrix `json:"versions,omitempty"`
+	// Notes say what merging the result folders decided (a run kept over
+	// another of the same label, a matrix read twice).
+	Notes []string      `json:"notes,omitempty"`
+	Bench *bench.Report `json:"bench,omitempty"`
+}
+
+// Run is one run's configuration, without its verdict (the rules carry
+// the outcomes).
+type Run struct {
+	Label            string `json:"label"`
+	SDK              string `json:"sdk"`
+	SDKVersion       string `json:"sdkVersion,omitempty"`
+	RequestedVersion string `json:"requestedVersion,omitempty"`
+	Source           string `json:"source,omitempty"`
+	Generation       int    `json:"generation"`
+	Runtime          string `json:"runtime"`
+	RuntimeVersion   string `json:"runtimeVersion,omitempty"`
+	Runner           string `json:"runner"`
+	Transport        string `json:"transport"`
+	Tags             string `json:"tags,omitempty"`
+	SuiteCommit      string `json:"suiteCommit"`
+	FinishedAt       string `json:"finishedAt,omitempty"`
+	OK               bool   `json:"ok"`
+	NotRun           string `json:"notRun,omitempty"`
+	// Config is the configuration's mark, e.g. "ftl": fake or real
+	// runtime, tcp or stdio, local or container.
+	Config string `json:"config"`
+	// Results is the folder the record was read from.
+	Results string `json:"results"`
+}
+
+// Describe names the configuration in words.
+func (r Run) Describe() string {
+	return fmt.Sprintf("%s runtime · %s · %s", r.Runtime, r.Transport, r.Runner)
+}
+
+// Column is one SDK build: its runs on every configuration.
+type Column struct {
+	ID         string `json:"id"` // unique, safe in an HTML id
+	SDK        string `json:"sdk"`
+	Name       string `json:"name"`              // "node", ".NET"
+	Version    string `json:"version,omitempty"` // empty when it never ran
+	Generation int    `json:"generation,omitempty"`
+	Source     bool   `json:"source,omitempty"` // built from SDK_SOURCE, not the registry's package
+	// Runs are the labels of the build's runs.
+	Runs []string `json:"runs"`
+	// NotRun, when none of its runs ran, says why.
+	NotRun   string    `json:"notRun,omitempty"`
+	Mutation *Mutation `json:"mutation,omitempty"`
+}
+
+// Title is the column's heading: SDK, version and generation.
+func (c Column) Title() string {
+	t := c.Name
+	if c.Version != "" {
+		t += " " + c.Version
+	}
+	if c.Source {
+		t += "+source"
+	}
+	return t
+}
+
+// Rule is a row of the matrix.
+type Rule struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Text      string `json:"text"`
+	Tentative bool   `json:"tentative"`
+	Why       string `json:"why,omitempty"`
+	Cells     []Cell `json:"cells"` // one per column, in the columns' order
+}
+
+// Cell is one build on one rule.
+type Cell struct {
+	Column string `json:"column"`
+	State  string `json:"state"`
+	// Reason says why a cell is not applicable or not run.
+	Reason    string     `json:"reason,omitempty"`
+	Configs   []Config   `json:"configs"`
+	Scenarios []Scenario `json:"scenarios"`
+}
+
+// Config is one run of the build on the rule.
+type Config struct {
+	Run    string `json:"run"`
+	Config string `json:"config"`
+	State  string `json:"state"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Scenario is one of the rule's scenarios, with its result per run.
+type Scenario struct {
+	Name    string   `json:"name"`
+	Feature string   `json:"feature"`
+	Results []Result `json:"results"`
+}
+
+// Result is a scenario's outcome in one run, with what shows it.
+type Result struct {
+	Run          string                     `json:"run"`
+	Config       string                     `json:"config"`
+	State        string                     `json:"state"`
+	Message      string                     `json:"message,omitempty"`
+	Reason       string                     `json:"reason,omitempty"` // the expectation's reason
+	Observations []expectations.Observation `json:"observations,omitempty"`
+	// Frames are a few wire frames of the scenario that show the
+	// outcome (from results/<label>/wire/<scenario>.json), one per line.
+	Frames    []string `json:"frames,omitempty"`
+	Reproduce string   `json:"reproduce"`
+}
+
+// Mutation is an SDK's mutation score (results/mutants/<sdk>.json).
+type Mutation struct {
+	Killed int `json:"killed"`
+	Total  int `json:"total"`
+}
+
+// Input is what Build reads: the runs (each with the folder it came from)
+// and whatever else the result folders hold.
+type Input struct {
+	Runs     []LoadedRun
+	Matrices []matrix.Matrix
+	Mutants  map[string]Mutation
+	Bench    *bench.Report
+	Notes    []string
+}
+
+// LoadedRun is a run record and its folder (<results>/<label>).
+type LoadedRun struct {
+	results.Run
+	Dir string
+	// Frames finds a scenario's relevant wire frames; nil reads none.
+	Frames func(scenario string) []string
+}
+
+// Build assembles the dashboard's data.
+func Build(rules []contract.Rule, in Input, suiteVersion, generated string) Parity {
+	p := Parity{Generated: generated, SuiteVersion: suiteVersion, SuiteCommits: map[string]int{},
+		Versions: in.Matrices, Notes: in.Notes, Bench: in.Bench}
+	for _, r := range in.Runs {
+		p.Runs = append(p.Runs, runOf(r))
+		p.SuiteCommits[commitOf(r.Run)]++
+	}
+	cols, members := columns(in.Runs)
+	for i := range cols {
+		if m, ok := in.Mutants[cols[i].SDK]; ok {
+			m := m
+			cols[i].Mutation = &m
+		}
+	}
+	p.Columns = cols
 	for _, rule := range rules {
-		sec := Section{Rule: rule, StartsTentative: rule.Tentative && !tentativeSeen}
-		tentativeSeen = tentativeSeen || rule.Tentative
-		for _, sc := range scenariosOf(rule.Tag(), judged) {
-			row := ScenarioRow{Feature: sc.Feature, Name: sc.Scenario}
-			for i := range runs {
-				j, ran := judged[i][sc.Scenario]
-				row.Cells = append(row.Cells, cell(j, ran))
-			}
-			sec.Scenarios = append(sec.Scenarios, row)
+		row := Rule{ID: rule.ID, Title: rule.Title, Text: rule.Text, Tentative: rule.Tentative, Why: rule.Why}
+		for i, col := range cols {
+			row.Cells = append(row.Cells, cellOf(rule, col, members[i]))
 		}
-		for i := range runs {
-			if runs[i].NotRun != "" {
-				sec.Totals = append(sec.Totals, "not run")
-				continue
-			}
-			passed, applicable := 0, 0
-			for _, row := range sec.Scenarios {
-				switch row.Cells[i].Class {
-				case "passed":
-					passed, applicable = passed+1, applicable+1
-				case "expected", "unexpected", "stale":
-					applicable++
-				}
-			}
-			sec.Totals = append(sec.Totals, fmt.Sprintf("%d/%d passed", passed, applicable))
-		}
-		p.Sections = append(p.Sections, sec)
+		p.Rules = append(p.Rules, row)
 	}
 	return p
 }
 
-func byScenario(v expectations.Verdict) map[string]expectations.Judged {
-	m := map[string]expectations.Judged{}
-	for _, list := range [][]expectations.Judged{v.Passed, v.ExpectedFailures, v.UnexpectedFailures, v.UnexpectedPasses, v.NotApplicable, v.Observed} {
-		for _, j := range list {
-			m[j.Scenario] = j
-		}
+func commitOf(r results.Run) string {
+	if r.SuiteCommit == "" {
+		return "unknown"
 	}
-	return m
+	return r.SuiteCommit
 }
 
-// scenariosOf lists the scenarios tagged with the rule in any run, ordered
-// by feature, then name.
-func scenariosOf(ruleTag string, judged []map[string]expectations.Judged) []expectations.Judged {
-	seen := map[string]expectations.Judged{}
-	for _, m := range judged {
-		for name, j := range m {
-			for _, t := range j.Tags {
-				if t == ruleTag {
-					seen[name] = j
+func runOf(r LoadedRun) Run {
+	return Run{Label: r.Label, SDK: r.SDK, SDKVersion: r.SDKVersion, RequestedVersion: r.RequestedVersion, Source: r.Source,
+		Generation: r.Generation, Runtime: r.Runtime, RuntimeVersion: r.RuntimeVersion, Runner: r.Runner, Transport: r.Transport,
+		Tags: r.Tags, SuiteCommit: commitOf(r.Run), FinishedAt: r.FinishedAt, OK: r.OK, NotRun: r.NotRun,
+		Config: configMark(r.Run), Results: r.Dir}
+}
+
+// configMark is a configuration in three letters: runtime (f fake, r
+// real), transport (t tcp, s stdio), runner (l local, c container).
+func configMark(r results.Run) string {
+	first := func(s, def string) string {
+		if s == "" {
+			return def
+		}
+		return s[:1]
+	}
+	return first(r.Runtime, "f") + first(r.Transport, "t") + first(r.Runner, "l")
+}
+
+// columns groups the runs into builds, in the SDKs' order; within an SDK
+// the pinned build (no SDK_VERSION, no SDK_SOURCE) first, then the others
+// newest first. A run that could not start joins the build it asked for
+// when another configuration of it ran; an SDK without any run gets a
+// column that says so.
+func columns(runs []LoadedRun) ([]Column, [][]LoadedRun) {
+	type group struct {
+		col    Column
+		runs   []LoadedRun
+		pinned bool
+	}
+	bySDK := map[string][]*group{}
+	find := func(sdk string, match func(g *group) bool) *group {
+		for _, g := range bySDK[sdk] {
+			if match(g) {
+				return g
+			}
+		}
+		return nil
+	}
+	var notRun []LoadedRun
+	for _, r := range runs {
+		if r.NotRun != "" {
+			notRun = append(notRun, r)
+			continue
+		}
+		g := find(r.SDK, func(g *group) bool {
+			return g.col.Version == r.SDKVersion && g.col.Generation == r.Generation && g.col.Source == (r.Source != "")
+		})
+		if g == nil {
+			g = &group{col: Column{SDK: r.SDK, Name: nameOf(r.SDK), Version: r.SDKVersion, Generation: r.Generation, Source: r.Source != ""}}
+			bySDK[r.SDK] = append(bySDK[r.SDK], g)
+		}
+		g.pinned = g.pinned || (r.RequestedVersion == "" && r.Source == "")
+		g.runs = append(g.runs, r)
+	}
+	for _, r := range notRun {
+		g := find(r.SDK, func(g *group) bool {
+			for _, o := range g.runs {
+				if o.RequestedVersion == r.RequestedVersion && (o.Source == "") == (r.Source == "") {
+					return true
+				}
+			}
+			return false
+		})
+		if g == nil {
+			g = &group{col: Column{SDK: r.SDK, Name: nameOf(r.SDK), Version: r.RequestedVersion, Source: r.Source != "", NotRun: r.NotRun},
+				pinned: r.RequestedVersion == "" && r.Source == ""}
+			bySDK[r.SDK] = append(bySDK[r.SDK], g)
+		}
+		g.runs = append(g.runs, r)
+	}
+	order := append([]string(nil), SDKs...)
+	var others []string
+	for sdk := range bySDK {
+		if indexOf(SDKs, sdk) < 0 {
+			others = append(others, sdk)
+		}
+	}
+	sort.Strings(others)
+	order = append(order, others...)
+	var cols []Column
+	var members [][]LoadedRun
+	for _, sdk := range order {
+		gs := bySDK[sdk]
+		if len(gs) == 0 {
+			cols = append(cols, Column{ID: sdk, SDK: sdk, Name: nameOf(sdk), Runs: []string{},
+				NotRun: "no run of " + sdk + " in these results (make conformance SDK=" + sdk + ")"})
+			members = append(members, nil)
+			continue
+		}
+		sort.SliceStable(gs, func(i, j int) bool {
+			if gs[i].pinned != gs[j].pinned {
+				return gs[i].pinned
+			}
+			if gs[i].col.Generation != gs[j].col.Generation {
+				return gs[i].col.Generation > gs[j].col.Generation
+			}
+			return versionLess(gs[j].col.Version, gs[i].col.Version)
+		})
+		for _, g := range gs {
+			g.col.ID = columnID(g.col)
+			g.col.Runs = []string{}
+			for _, r := range g.runs {
+				g.col.Runs = append(g.col.Runs, r.Label)
+			}
+			cols = append(cols, g.col)
+			members = append(members, g.runs)
+		}
+	}
+	return cols, members
+}
+
+func nameOf(sdk string) string {
+	if n, ok := sdkNames[sdk]; ok {
+		return n
+	}
+	return sdk
+}
+
+func indexOf(xs []string, x string) int {
+	for i, y := range xs {
+		if y == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// versionLess compares dotted versions number by number ("1.0.9" <
+// "1.0.14"), a leading "v" ignored.
+func versionLess(a, b string) bool {
+	pa, pb := strings.Split(strings.TrimPrefix(a, "v"), "."), strings.Split(strings.TrimPrefix(b, "v"), ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		na, ea := strconv.Atoi(pa[i])
+		nb, eb := strconv.Atoi(pb[i])
+		if ea == nil && eb == nil && na != nb {
+			return na < nb
+		}
+		if (ea != nil || eb != nil) && pa[i] != pb[i] {
+			return pa[i] < pb[i]
+		}
+	}
+	return len(pa) < len(pb)
+}
+
+var unsafeID = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+// columnID names a column in HTML ids and links: sdk-version-gN-source.
+func columnID(c Column) string {
+	id := c.SDK
+	if c.Version != "" {
+		id += "-" + c.Version
+	}
+	if c.Generation != 0 {
+		id += "-g" + strconv.Itoa(c.Generation)
+	}
+	if c.Source {
+		id += "-source"
+	}
+	return unsafeID.ReplaceAllString(id, "_")
+}
+
+// cellOf judges one build on one rule over its runs.
+func cellOf(rule contract.Rule, col Column, runs []LoadedRun) Cell {
+	c := Cell{Column: col.ID, State: NotRun, Configs: []Config{}, Scenarios: []Scenario{}}
+	if len(runs) == 0 {
+		c.Reason = col.NotRun
+		return c
+	}
+	scenarios := map[string]*Scenario{}
+	var naReasons, notRunReasons []string
+	anyState := ""
+	for _, r := range runs {
+		cfg := Config{Run: r.Label, Config: configMark(r.Run), State: NotRun}
+		switch {
+		case r.NotRun != "":
+			cfg.Reason = r.NotRun
+		default:
+			found := false
+			for _, j := range judgedOf(r.Verdict) {
+				if !hasTag(j.Tags, rule.Tag()) {
+					continue
+				}
+				found = true
+				res := resultOf(rule, r, j)
+				cfg.State = stateMax(cfg.State, res.State)
+				if res.State == NotApplicable {
+					naReasons = appendUnique(naReasons, j.Message)
+				}
+				s, ok := scenarios[j.Scenario]
+				if !ok {
+					s = &Scenario{Name: j.Scenario, Feature: j.Feature}
+					scenarios[j.Scenario] = s
+				}
+				s.Results = append(s.Results, res)
+			}
+			if !found {
+				cfg.Reason = "this run's scenarios left the rule out"
+				if r.Tags != "" {
+					cfg.Reason = fmt.Sprintf("this run's TAGS=%s left the rule out", r.Tags)
 				}
 			}
 		}
-	}
-	var out []expectations.Judged
-	for _, j := range seen {
-		out = append(out, j)
-	}
-	sort.Slice(out, func(a, b int) bool {
-		if out[a].Feature != out[b].Feature {
-			return out[a].Feature < out[b].Feature
+		if cfg.State == NotRun {
+			notRunReasons = appendUnique(notRunReasons, cfg.Reason)
 		}
-		return out[a].Scenario < out[b].Scenario
+		anyState = stateMax(anyState, cfg.State)
+		c.Configs = append(c.Configs, cfg)
+	}
+	c.State = anyState
+	switch c.State {
+	case NotRun:
+		c.Reason = strings.Join(notRunReasons, "; ")
+	case NotApplicable:
+		c.Reason = strings.Join(naReasons, "; ")
+	}
+	var names []string
+	for n := range scenarios {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := scenarios[names[i]], scenarios[names[j]]
+		if a.Feature != b.Feature {
+			return a.Feature < b.Feature
+		}
+		return a.Name < b.Name
 	})
-	return out
-}
-
-func cell(j expectations.Judged, ran bool) Cell {
-	c := Cell{Values: j.Observations}
-	switch {
-	case !ran:
-		c.Class, c.Label = "notrun", "not run"
-	case j.Status == expectations.NotApplicable:
-		c.Class, c.Label, c.Detail = "na", "not applicable", j.Message
-	case j.Status == expectations.Observed:
-		c.Class, c.Label = "observed", "observed"
-	case j.Status == expectations.Passed && j.Expected:
-		c.Class, c.Label, c.Detail = "stale", "passed, listed as a known failure", j.Reason
-	case j.Status == expectations.Passed:
-		c.Class, c.Label = "passed", "passed"
-	case j.Expected:
-		c.Class, c.Label, c.Detail = "expected", "failed (expected)", j.Reason
-	default:
-		c.Class, c.Label, c.Detail = "unexpected", "FAILED (unexpected)", j.Message
+	for _, n := range names {
+		c.Scenarios = append(c.Scenarios, *scenarios[n])
 	}
 	return c
 }
 
-// reproduce is the make command that reruns a column.
-func reproduce(r results.Run) string {
+// stateMax folds a state into an aggregate: not run only when nothing
+// ran, otherwise the worse of the two.
+func stateMax(agg, s string) string {
+	if agg == "" {
+		return s
+	}
+	return worse(agg, s)
+}
+
+func resultOf(rule contract.Rule, r LoadedRun, j expectations.Judged) Result {
+	res := Result{Run: r.Label, Config: configMark(r.Run), Message: j.Message, Observations: j.Observations,
+		Reproduce: reproduce(r.Run, rule.Tag())}
+	switch {
+	case j.Status == expectations.NotApplicable:
+		res.State = NotApplicable
+	case j.Status == expectations.Observed:
+		res.State = Observed
+	case j.Status == expectations.Passed && j.Expected:
+		res.State, res.Reason = PassesUnexpectedly, j.Reason
+	case j.Status == expectations.Passed:
+		res.State = Passes
+	case j.Expected:
+		res.State, res.Reason = FailsExpected, j.Reason
+	default:
+		res.State = FailsUnexpected
+	}
+	if res.State != Passes && res.State != NotApplicable && r.Frames != nil {
+		res.Frames = r.Frames(j.Scenario)
+	}
+	return res
+}
+
+func judgedOf(v expectations.Verdict) []expectations.Judged {
+	var out []expectations.Judged
+	for _, list := range [][]expectations.Judged{v.Passed, v.ExpectedFailures, v.UnexpectedFailures, v.UnexpectedPasses, v.NotApplicable, v.Observed} {
+		out = append(out, list...)
+	}
+	return out
+}
+
+func hasTag(tags []string, tag string) bool { return indexOf(tags, tag) >= 0 }
+
+func appendUnique(xs []string, x string) []string {
+	if x == "" || indexOf(xs, x) >= 0 {
+		return xs
+	}
+	return append(xs, x)
+}
+
+// reproduce is the make command that reruns one run's scenarios of a rule.
+func reproduce(r results.Run, tag string) string {
 	cmd := "make conformance SDK=" + r.SDK
 	if r.RequestedVersion != "" {
 		cmd += " SDK_VERSION=" + r.RequestedVersion
@@ -188,26 +528,14 @@ func reproduce(r results.Run) string {
 	if r.Source != "" {
 		cmd += " SDK_SOURCE=" + r.Source
 	}
-	if r.Runtime != "" && r.Runtime != "fake" {
-		cmd += " RUNTIME=" + r.Runtime
+	if tag != "" {
+		cmd += " TAGS=" + tag
 	}
-	if r.Runner != "" && r.Runner != "local" {
-		cmd += " RUNNER=" + r.Runner
+	def := func(s, d string) string {
+		if s == "" {
+			return d
+		}
+		return s
 	}
-	if r.Transport != "" && r.Transport != "tcp" {
-		cmd += " TRANSPORT=" + r.Transport
-	}
-	if r.Tags != "" {
-		cmd += fmt.Sprintf(" TAGS='%s'", r.Tags)
-	}
-	return cmd
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return cmd + " RUNTIME=" + def(r.Runtime, "fake") + " TRANSPORT=" + def(r.Transport, "tcp") + " RUNNER=" + def(r.Runner, "local")
 }

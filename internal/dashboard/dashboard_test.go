@@ -2,17 +2,23 @@ package dashboard
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"conformance/internal/bench"
 	"conformance/internal/contract"
 	"conformance/internal/expectations"
+	"conformance/internal/matrix"
 	"conformance/internal/results"
+	"conformance/internal/wirelog"
 )
 
 // repoRules are the rules the repository's features state.
@@ -27,156 +33,365 @@ func judged(name string, status expectations.Status, tags ...string) expectation
 	return expectations.Judged{Result: expectations.Result{Feature: "f", Scenario: name, Tags: tags, Status: status}}
 }
 
-// fixtureRuns are two runs that differ in every way a cell can.
-func fixtureRuns() []results.Run {
-	expected := judged("disconnected session", expectations.Failed, "@BT-8")
-	expected.Expected, expected.Reason = true, "keeps answering after disconnect"
+func knownFailure(name, reason string, tags ...string) expectations.Judged {
+	j := judged(name, expectations.Failed, tags...)
+	j.Expected, j.Reason, j.Message = true, reason, "answered with a token"
+	return j
+}
+
+func run(label, sdk, version string, gen int, runtime, transport string, v expectations.Verdict) LoadedRun {
+	return LoadedRun{Dir: "results/" + label, Run: results.Run{Label: label, SDK: sdk, SDKVersion: version, Generation: gen,
+		Runtime: runtime, RuntimeVersion: "1", Runner: "local", Transport: transport, SuiteCommit: "c1", FinishedAt: "2026-12-01T10:00:00Z", Verdict: v}}
+}
+
+// fixture is a set of runs that differ in every way a cell can: node on
+// two configurations that disagree on BT-8, node 1.0.4 (generation 1), go
+// with an unexpected failure, python not applicable on BT-7, java run on
+// BT-8 only, and dotnet not run here.
+func fixture() Input {
 	unexpected := judged("unknown session", expectations.Failed, "@BT-8")
-	unexpected.Message = "answered with a token"
-	observed := judged("empty token", expectations.Observed, "@BT-6")
-	observed.Observations = []expectations.Observation{{Name: "answer", Value: `{"token":""}`}}
+	unexpected.Message = "token request was answered with a token, want a JSON-RPC error"
 	na := judged("session id", expectations.NotApplicable, "@BT-7")
 	na.Message = "needs contract generation 2"
-	return []results.Run{
-		{Label: "go", SDK: "go", SDKVersion: "1.0.14", Generation: 2, Runtime: "fake", RuntimeVersion: "fake-1", Runner: "local", Transport: "tcp", OK: true,
-			Verdict: expectations.Verdict{
-				Passed:           []expectations.Judged{judged("session id", expectations.Passed, "@BT-7"), judged("unknown session", expectations.Passed, "@BT-8")},
-				ExpectedFailures: []expectations.Judged{expected},
-				Observed:         []expectations.Judged{observed},
-			}},
-		{Label: "node@1.0.4", SDK: "node", SDKVersion: "1.0.4", RequestedVersion: "1.0.4", Generation: 1, Runtime: "fake", RuntimeVersion: "fake-1", Runner: "local", Transport: "tcp",
-			Verdict: expectations.Verdict{
-				UnexpectedFailures: []expectations.Judged{unexpected},
-				NotApplicable:      []expectations.Judged{na},
-			}},
-	}
+	observed := judged("empty token", expectations.Observed, "@BT-6")
+	observed.Observations = []expectations.Observation{{Name: "answer", Value: `{"token":""}`}}
+	stale := judged("unknown session", expectations.Passed, "@BT-8")
+	stale.Expected, stale.Reason = true, "used to answer"
+
+	node := run("node", "node", "1.0.14", 2, "fake", "tcp", expectations.Verdict{
+		Passed:           []expectations.Judged{judged("session id", expectations.Passed, "@BT-7"), judged("unknown session", expectations.Passed, "@BT-8")},
+		ExpectedFailures: []expectations.Judged{knownFailure("disconnected session", "keeps answering after disconnect", "@BT-8")},
+		Observed:         []expectations.Judged{observed},
+	})
+	node.Frames = func(string) []string { return []string{"#11 runtime->sdk providerToken.getToken"} }
+	nodeReal := run("node.real-runtime.stdio", "node", "1.0.14", 2, "real", "stdio", expectations.Verdict{
+		Passed: []expectations.Judged{judged("session id", expectations.Passed, "@BT-7"), judged("disconnected session", expectations.Passed, "@BT-8")},
+	})
+	old := run("node@1.0.4", "node", "1.0.4", 1, "fake", "tcp", expectations.Verdict{
+		NotApplicable:    []expectations.Judged{na},
+		UnexpectedPasses: []expectations.Judged{stale},
+	})
+	old.RequestedVersion = "1.0.4"
+	goRun := run("go", "go", "1.0.14", 2, "fake", "tcp", expectations.Verdict{
+		Passed:             []expectations.Judged{judged("session id", expectations.Passed, "@BT-7")},
+		UnexpectedFailures: []expectations.Judged{unexpected},
+	})
+	python := run("python", "python", "1.0.27", 2, "fake", "tcp", expectations.Verdict{NotApplicable: []expectations.Judged{na}})
+	java := run("java+source", "java", "1.0.11", 2, "fake", "tcp", expectations.Verdict{
+		ExpectedFailures: []expectations.Judged{knownFailure("disconnected session", "java keeps the session", "@BT-8")},
+	})
+	java.Source, java.Tags = "/src/java", "@BT-8"
+	dotnet := LoadedRun{Dir: "results/dotnet", Run: results.Run{Label: "dotnet", SDK: "dotnet", Runtime: "fake", Runner: "local", Transport: "tcp",
+		SuiteCommit: "c1", NotRun: "dotnet: .NET SDK not found (no dotnet on PATH)"}}
+	return Input{Runs: []LoadedRun{dotnet, goRun, java, node, nodeReal, old, python}, Mutants: map[string]Mutation{"go": {Killed: 9, Total: 10}}}
 }
 
-func section(p Page, id string) Section {
-	for _, s := range p.Sections {
-		if s.ID == id {
-			return s
+func build(t *testing.T, in Input) Parity {
+	t.Helper()
+	return Build(repoRules(t), in, "abc123", "2026-12-01 10:00 UTC")
+}
+
+func cellAt(t *testing.T, p Parity, rule, column string) Cell {
+	t.Helper()
+	for _, r := range p.Rules {
+		for _, c := range r.Cells {
+			if r.ID == rule && c.Column == column {
+				return c
+			}
 		}
 	}
-	return Section{}
+	t.Fatalf("no cell %s %s", rule, column)
+	return Cell{}
 }
 
-func TestBuildPutsEachScenarioUnderItsRulesWithOneCellPerRun(t *testing.T) {
-	p := Build(repoRules(t), fixtureRuns(), nil, "abc123", time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
-	require.Len(t, p.Sections, len(repoRules(t)))
-	assert.Equal(t, "BT-1", p.Sections[0].ID)
-	require.Len(t, p.Columns, 2)
-	assert.Equal(t, "node 1.0.4", p.Columns[1].Title)
-	assert.Equal(t, "gen 1 · fake runtime · local · tcp", p.Columns[1].Subtitle)
-	assert.Equal(t, "make conformance SDK=node SDK_VERSION=1.0.4", p.Columns[1].Reproduce)
-
-	fromSource := fixtureRuns()[0]
-	fromSource.Source = "/src/copilot-sdk/go"
-	col := Build(repoRules(t), []results.Run{fromSource}, nil, "abc123", time.Now()).Columns[0]
-	assert.Equal(t, "gen 2 · fake runtime · local · tcp · SDK_SOURCE", col.Subtitle, "a build from source is not the registry's package")
-
-	bt8 := section(p, "BT-8")
-	require.Len(t, bt8.Scenarios, 2)
-	assert.Equal(t, "disconnected session", bt8.Scenarios[0].Name)
-	assert.Equal(t, []string{"expected", "notrun"}, []string{bt8.Scenarios[0].Cells[0].Class, bt8.Scenarios[0].Cells[1].Class})
-	assert.Equal(t, "keeps answering after disconnect", bt8.Scenarios[0].Cells[0].Detail)
-	assert.Equal(t, []string{"passed", "unexpected"}, []string{bt8.Scenarios[1].Cells[0].Class, bt8.Scenarios[1].Cells[1].Class})
-	assert.Equal(t, []string{"1/2 passed", "0/1 passed"}, bt8.Totals)
-
-	bt7 := section(p, "BT-7")
-	assert.Equal(t, "na", bt7.Scenarios[0].Cells[1].Class)
-	assert.Equal(t, "needs contract generation 2", bt7.Scenarios[0].Cells[1].Detail)
-	assert.Equal(t, []string{"1/1 passed", "0/0 passed"}, bt7.Totals, "not applicable counts neither way")
-
-	bt6 := section(p, "BT-6")
-	assert.Equal(t, "observed", bt6.Scenarios[0].Cells[0].Class)
-	assert.Equal(t, `{"token":""}`, bt6.Scenarios[0].Cells[0].Values[0].Value)
-	assert.Empty(t, section(p, "BT-1").Scenarios)
-}
-
-func TestHTMLIsSelfContained(t *testing.T) {
-	p := Build(repoRules(t), fixtureRuns(), &bench.Report{N: 10, Runtime: "fake fake-1", Results: []bench.Result{
-		{Client: "go 1.0.14", Transport: "tcp", Mode: "sequential", Stats: bench.Stats{N: 10, P50: 100 * time.Microsecond}},
-	}}, "abc123", time.Now())
-	var b bytes.Buffer
-	require.NoError(t, p.HTML(&b))
-	html := b.String()
-	for _, banned := range []string{"<script", "src=", "href=", "@import", "url("} {
-		assert.NotContains(t, html, banned, "the page must need no script and no network")
+func TestColumnsAreTheSDKsInOrderWithABuildPerVersionAndGeneration(t *testing.T) {
+	p := build(t, fixture())
+	var ids []string
+	for _, c := range p.Columns {
+		ids = append(ids, c.ID)
 	}
-	for _, want := range []string{"suite abc123", "BT-15", "<code>providerToken.getToken</code>", "keeps answering after disconnect", "FAILED (unexpected)",
-		"needs contract generation 2", `{&#34;token&#34;:&#34;&#34;}`, "make conformance SDK=node SDK_VERSION=1.0.4", "go 1.0.14", "0.10"} {
+	assert.Equal(t, []string{"node-1_0_14-g2", "node-1_0_4-g1", "python-1_0_27-g2", "go-1_0_14-g2", "dotnet", "rust", "java-1_0_11-g2-source"}, ids)
+	assert.Equal(t, []string{"node", "node.real-runtime.stdio"}, p.Columns[0].Runs, "a build's configurations share its column")
+	assert.Equal(t, ".NET", p.Columns[4].Name)
+	assert.Equal(t, "dotnet: .NET SDK not found (no dotnet on PATH)", p.Columns[4].NotRun)
+	assert.Contains(t, p.Columns[5].NotRun, "no run of rust", "an SDK without a run keeps its column")
+	assert.Equal(t, &Mutation{Killed: 9, Total: 10}, p.Columns[3].Mutation)
+	assert.Equal(t, "java 1.0.11+source", p.Columns[6].Title())
+	assert.Equal(t, map[string]int{"c1": 7}, p.SuiteCommits)
+}
+
+func TestACellIsTheWorstStateOfItsConfigurationsAndSaysWhy(t *testing.T) {
+	p := build(t, fixture())
+	for _, tc := range []struct {
+		rule, column, state, reason string
+		configs                     []string
+	}{
+		{"BT-8", "node-1_0_14-g2", FailsExpected, "", []string{"ftl " + FailsExpected, "rsl " + Passes}},
+		{"BT-7", "node-1_0_14-g2", Passes, "", []string{"ftl " + Passes, "rsl " + Passes}},
+		{"BT-8", "node-1_0_4-g1", PassesUnexpectedly, "", []string{"ftl " + PassesUnexpectedly}},
+		{"BT-7", "node-1_0_4-g1", NotApplicable, "needs contract generation 2", []string{"ftl " + NotApplicable}},
+		{"BT-7", "python-1_0_27-g2", NotApplicable, "needs contract generation 2", []string{"ftl " + NotApplicable}},
+		{"BT-8", "go-1_0_14-g2", FailsUnexpected, "", []string{"ftl " + FailsUnexpected}},
+		{"BT-6", "node-1_0_14-g2", Observed, "", []string{"ftl " + Observed, "rsl " + NotRun}},
+		{"BT-1", "dotnet", NotRun, "dotnet: .NET SDK not found (no dotnet on PATH)", []string{"ftl " + NotRun}},
+		{"BT-1", "rust", NotRun, "no run of rust in these results (make conformance SDK=rust)", nil},
+		{"BT-8", "java-1_0_11-g2-source", FailsExpected, "", []string{"ftl " + FailsExpected}},
+		{"BT-1", "java-1_0_11-g2-source", NotRun, "this run's TAGS=@BT-8 left the rule out", []string{"ftl " + NotRun}},
+	} {
+		t.Run(tc.rule+" "+tc.column, func(t *testing.T) {
+			c := cellAt(t, p, tc.rule, tc.column)
+			assert.Equal(t, tc.state, c.State)
+			assert.Equal(t, tc.reason, c.Reason)
+			var configs []string
+			for _, x := range c.Configs {
+				configs = append(configs, x.Config+" "+x.State)
+			}
+			assert.Equal(t, tc.configs, configs)
+		})
+	}
+	c := cellAt(t, p, "BT-8", "node-1_0_14-g2")
+	require.Len(t, c.Scenarios, 2)
+	res := c.Scenarios[0].Results[0]
+	assert.Equal(t, "disconnected session", c.Scenarios[0].Name)
+	assert.Equal(t, "keeps answering after disconnect", res.Reason)
+	assert.Equal(t, "answered with a token", res.Message)
+	assert.Equal(t, []string{"#11 runtime->sdk providerToken.getToken"}, res.Frames)
+	assert.Equal(t, "make conformance SDK=node TAGS=@BT-8 RUNTIME=fake TRANSPORT=tcp RUNNER=local", res.Reproduce)
+	assert.Equal(t, "make conformance SDK=node TAGS=@BT-8 RUNTIME=real TRANSPORT=stdio RUNNER=local", c.Scenarios[0].Results[1].Reproduce)
+	assert.Empty(t, c.Scenarios[1].Results[0].Frames, "a pass needs no wire frames")
+	java := cellAt(t, p, "BT-8", "java-1_0_11-g2-source").Scenarios[0].Results[0]
+	assert.Equal(t, "make conformance SDK=java SDK_SOURCE=/src/java TAGS=@BT-8 RUNTIME=fake TRANSPORT=tcp RUNNER=local", java.Reproduce)
+}
+
+func TestHTMLIsOneOfflinePageWithTheMatrixAndItsDrillDown(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, build(t, fixture()).HTML(&b))
+	html := b.String()
+	for _, banned := range []string{"<script", "src=", `href="http`, "@import", "url("} {
+		assert.NotContains(t, html, banned, "the page needs no script and no network")
+	}
+	for _, want := range []string{
+		`<th data-sdk="dotnet">.NET`, `href="#d-node-1_0_14-g2-BT-8"`, `id="d-node-1_0_14-g2-BT-8"`, "✗ known failure", "✗ FAILS (unexpected)",
+		"keeps answering after disconnect", "#11 runtime-&gt;sdk providerToken.getToken", "needs contract generation 2",
+		"make conformance SDK=node TAGS=@BT-8 RUNTIME=real TRANSPORT=stdio RUNNER=local", "mutants 9/10", "not run here",
+		"this run&#39;s TAGS=@BT-8 left the rule out", `{&#34;token&#34;:&#34;&#34;}`, "<code>providerToken.getToken</code>",
+	} {
 		assert.Contains(t, html, want)
 	}
+	assert.NotContains(t, html, "0/0", "not applicable is never a count")
 }
 
-func TestMarkdownHasARowPerRuleAndScenario(t *testing.T) {
-	p := Build(repoRules(t), fixtureRuns(), nil, "abc123", time.Now())
-	var b bytes.Buffer
-	require.NoError(t, p.Markdown(&b))
-	md := b.String()
-	rows := 0
-	for _, line := range strings.Split(md, "\n") {
-		if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| rule / scenario") {
-			rows++
-			assert.Equal(t, 2+1, strings.Count(line, " |"), "one cell per column: %s", line)
-		}
-	}
-	headings := 0 // the line above the tentative rules, if the features have any
-	for _, r := range repoRules(t) {
-		if r.Tentative {
-			headings = 1
-		}
-	}
-	assert.Equal(t, len(repoRules(t))+headings+4, rows)
-	assert.Contains(t, md, "| disconnected session | failed (expected): keeps answering after disconnect | not run |")
-	assert.Contains(t, md, "`make conformance SDK=node SDK_VERSION=1.0.4`")
-}
-
-// A build the machine could not run at all keeps its column, saying why,
-// with every cell "not run": never an empty or a passing column.
-func TestABuildThatCouldNotRunShowsItsReason(t *testing.T) {
-	runs := append(fixtureRuns(), results.Run{Label: "java", SDK: "java", Runtime: "fake", Runner: "local", Transport: "tcp",
-		NotRun: "java: com.github:copilot-sdk-java:1.0.11 is not served by the Maven registry this machine reaches"})
-	p := Build(repoRules(t), runs, nil, "abc123", time.Now())
-	require.Len(t, p.Columns, 3)
-	assert.Equal(t, "java", p.Columns[2].Title)
-	assert.Equal(t, "fake runtime · local · tcp", p.Columns[2].Subtitle)
-	for _, sec := range p.Sections {
-		assert.Equal(t, "not run", sec.Totals[2], sec.ID)
-		for _, row := range sec.Scenarios {
-			assert.Equal(t, "notrun", row.Cells[2].Class, row.Name)
-		}
-	}
-	assert.Equal(t, "fake fake-1", p.RuntimeVersions, "a build that did not run used no runtime")
-
-	var html, md bytes.Buffer
-	require.NoError(t, p.HTML(&html))
-	require.NoError(t, p.Markdown(&md))
-	for _, out := range []string{html.String(), md.String()} {
-		assert.Contains(t, out, "not served by the Maven registry this machine reaches")
-	}
-	assert.Contains(t, html.String(), "(not run here)")
-	assert.Contains(t, md.String(), "| *not run here* |  |  | java: com.github")
-}
-
-// The dashboard says what the features say: a rule's title, text and, for
-// a tentative rule, why it is proposed, come from the rules given.
-func TestRuleTextsComeFromTheFeatures(t *testing.T) {
+func TestTentativeRulesHaveTheirOwnHeadingAndWhy(t *testing.T) {
 	rules := []contract.Rule{
-		{ID: "BT-7", Number: 7, Title: "Edited title", Text: "Edited `text`.\n\nSecond paragraph."},
-		{ID: "BT-8", Number: 8, Title: "Proposed", Text: "A proposal.", Tentative: true, Why: "upstream fixed it once"},
+		{ID: "BT-7", Number: 7, Title: "Stated", Text: "Stated `text`."},
+		{ID: "BT-16", Number: 16, Title: "Proposed", Text: "A proposal.", Tentative: true, Why: "upstream fixed it once"},
 	}
-	p := Build(rules, fixtureRuns(), nil, "abc123", time.Now())
-	require.Len(t, p.Sections, 2)
+	p := Build(rules, fixture(), "abc", "now")
 	var html, md bytes.Buffer
 	require.NoError(t, p.HTML(&html))
-	require.NoError(t, p.Markdown(&md))
-	assert.False(t, p.Sections[0].StartsTentative)
-	assert.True(t, p.Sections[1].StartsTentative, "the first tentative rule starts the proposals")
-	for _, want := range []string{"BT-7 Edited title", "Edited <code>text</code>.", "Tentative rules: proposed by the suite", "Why proposed: upstream fixed it once"} {
-		assert.Contains(t, html.String(), want)
+	require.NoError(t, p.Comment(&md))
+	assert.Equal(t, 1, strings.Count(html.String(), "Tentative rules: proposed by the suite"))
+	assert.Less(t, strings.Index(html.String(), "BT-7</b>"), strings.Index(html.String(), "Tentative rules"))
+	assert.Contains(t, html.String(), "why: upstream fixed it once")
+	assert.Contains(t, md.String(), "| *(tentative)* BT-16 Proposed |")
+}
+
+func TestTheVersionViewMarksWhereARuleChanged(t *testing.T) {
+	in := fixture()
+	cells := []matrix.Cell{
+		{Version: "1.0.4", Generation: 1, Rules: map[string]matrix.Outcome{"BT-8": matrix.Fail}},
+		{Version: "1.0.9", Generation: 2, Rules: map[string]matrix.Outcome{"BT-8": matrix.Pass}},
 	}
-	assert.Contains(t, md.String(), "| **BT-7 Edited title** Edited `text`. Second paragraph. |")
-	assert.Contains(t, md.String(), "| ***Tentative rules: proposed by the suite, not stated by the SDKs' sources*** | | |\n| **BT-8 Proposed** *(tentative)* A proposal. Why proposed: upstream fixed it once |")
+	in.Matrices = []matrix.Matrix{matrix.Build("python", "PyPI", cells)}
+	var b bytes.Buffer
+	require.NoError(t, build(t, in).HTML(&b))
+	html := b.String()
+	assert.Contains(t, html, `id="versions"`)
+	assert.Contains(t, html, `class="passes changed" title="fixed in 1.0.9 (after 1.0.4)">✓</td>`)
+	assert.Contains(t, html, `<td class="fails-unexpected">✗</td>`)
+
+	b.Reset()
+	require.NoError(t, build(t, fixture()).HTML(&b))
+	assert.NotContains(t, b.String(), `id="versions"`, "no matrix, no version view")
+}
+
+// The comment holds the matrix and the unexpected results with their
+// evidence, and stays under GitHub's limit however many runs there are.
+func TestCommentStaysUnderTheLimitWithManyRuns(t *testing.T) {
+	for _, n := range []int{1, 50, 400} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			in := Input{}
+			for i := 0; i < n; i++ {
+				fail := judged("unknown session", expectations.Failed, "@BT-8")
+				fail.Message = strings.Repeat("the SDK answered with a token instead of an error; ", 30)
+				r := run(fmt.Sprintf("node@1.0.%d", i), "node", fmt.Sprintf("1.0.%d", i), 2, "fake", "tcp", expectations.Verdict{
+					UnexpectedFailures: []expectations.Judged{fail}, Passed: []expectations.Judged{judged("flag", expectations.Passed, "@BT-1")}})
+				r.RequestedVersion = r.SDKVersion
+				r.Frames = func(string) []string { return []string{strings.Repeat("#9 sdk->runtime {...}", 10)} }
+				in.Runs = append(in.Runs, r)
+			}
+			var b bytes.Buffer
+			require.NoError(t, build(t, in).Comment(&b))
+			md := b.String()
+			assert.Less(t, len(md), CommentLimit)
+			want := []string{"| rule | node 1.0.", "| BT-8 A request reaches only the session it names |", "### Unexpected results (",
+				"reproduce: `make conformance SDK=node SDK_VERSION="}
+			if n == 400 {
+				want = append(want, "more unexpected results: see dashboard.html", "more columns in the dashboard")
+			}
+			for _, w := range want {
+				assert.True(t, strings.Contains(md, w), "the comment lacks %q", w)
+			}
+		})
+	}
+	var b bytes.Buffer
+	require.NoError(t, build(t, fixture()).Comment(&b))
+	md := b.String()
+	assert.Contains(t, md, "### Unexpected results (2)")
+	assert.Contains(t, md, "token request was answered with a token, want a JSON-RPC error")
+	assert.Contains(t, md, "| ⚠️ known (ftl ⚠️ known, rsl ✅) |", "a difference between configurations shows")
+	assert.NotContains(t, md, "keeps answering after disconnect", "known failures are in the matrix, not listed")
+}
+
+func TestParityJSONValidatesAgainstTheSchema(t *testing.T) {
+	schema, err := jsonschema.NewCompiler().Compile("../../schemas/parity.schema.json")
+	require.NoError(t, err)
+	in := fixture()
+	in.Matrices = []matrix.Matrix{matrix.Build("python", "PyPI", []matrix.Cell{{Version: "1.0.4", Generation: 1, Rules: map[string]matrix.Outcome{"BT-8": matrix.Fail}}})}
+	var b bytes.Buffer
+	require.NoError(t, build(t, in).JSON(&b))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b.Bytes()))
+	require.NoError(t, err)
+	require.NoError(t, schema.Validate(doc))
+
+	// The schema has teeth: a count in place of a state, or a rule
+	// without its cells, does not validate.
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(b.Bytes(), &raw))
+	raw["rules"].([]any)[0].(map[string]any)["cells"].([]any)[0].(map[string]any)["state"] = "0/0 passed"
+	assert.Error(t, schema.Validate(raw))
+	delete(raw["rules"].([]any)[0].(map[string]any), "cells")
+	assert.Error(t, schema.Validate(raw))
+}
+
+// Result folders from different machines merge; one label from two
+// different (or unrecorded) suite commits is refused unless asked.
+func TestLoadMergesResultFolders(t *testing.T) {
+	write := func(t *testing.T, root, label, sdk, commit, finished string) {
+		dir := filepath.Join(root, label)
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, results.Run{Label: label, SDK: sdk, SDKVersion: "1", Generation: 2, Runtime: "fake", Runner: "local", Transport: "tcp",
+			SuiteCommit: commit, FinishedAt: finished}.Write(dir))
+	}
+	for _, tc := range []struct {
+		name           string
+		commitA        string
+		commitB        string
+		allowMixed     bool
+		wantErr        string
+		wantLabels     []string
+		wantKeptFolder string
+	}{
+		{name: "same commit keeps the newer run", commitA: "c1", commitB: "c1", wantLabels: []string{"node", "python"}, wantKeptFolder: "b"},
+		{name: "different commits are refused", commitA: "c1", commitB: "c2", wantErr: `run "node" is in `},
+		{name: "unrecorded commits are refused", commitA: "unknown", commitB: "unknown", wantErr: "suite commit unknown"},
+		{name: "different commits merge when asked", commitA: "c1", commitB: "c2", allowMixed: true, wantLabels: []string{"node", "python"}, wantKeptFolder: "b"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
+			write(t, a, "node", "node", tc.commitA, "2026-12-01T09:00:00Z")
+			write(t, b, "node", "node", tc.commitB, "2026-12-01T10:00:00Z")
+			write(t, b, "python", "python", tc.commitB, "2026-12-01T10:00:00Z")
+			in, err := Load([]string{a, b}, tc.allowMixed)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				assert.Contains(t, err.Error(), "ALLOW_MIXED_COMMITS=1")
+				return
+			}
+			require.NoError(t, err)
+			var labels []string
+			for _, r := range in.Runs {
+				labels = append(labels, r.Label)
+			}
+			assert.Equal(t, tc.wantLabels, labels)
+			assert.Equal(t, filepath.Join(root, tc.wantKeptFolder, "node"), in.Runs[0].Dir)
+			require.Len(t, in.Notes, 1)
+			assert.Contains(t, in.Notes[0], "run node: kept "+filepath.Join(b, "node"))
+		})
+	}
+	_, err := Load([]string{t.TempDir()}, false)
+	assert.ErrorContains(t, err, "run make conformance first")
+}
+
+func TestLoadReadsMutationScoresAndWireFrames(t *testing.T) {
+	root := t.TempDir()
+	run := filepath.Join(root, "go")
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "mutants"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(run, "wire"), 0o755))
+	require.NoError(t, results.Run{Label: "go", SDK: "go", SuiteCommit: "c1"}.Write(run))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "mutants", "go.json"), []byte(`{"killed": 7, "total": 8}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(run, "wire", "a-scenario.json"),
+		[]byte(`{"scenario":"A scenario","frames":[{"Seq":1,"Conn":1,"Dir":"runtime->sdk","Raw":{"id":0,"method":"providerToken.getToken","params":{}}}]}`), 0o644))
+	in, err := Load([]string{root}, false)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]Mutation{"go": {Killed: 7, Total: 8}}, in.Mutants)
+	assert.Equal(t, []string{`#1 runtime->sdk {"id":0,"method":"providerToken.getToken","params":{}}`}, in.Runs[0].Frames("A scenario"))
+	assert.Nil(t, in.Runs[0].Frames("another scenario"), "no record, no frames")
+
+	require.NoError(t, os.WriteFile(filepath.Join(root, "mutants", "go.json"), []byte(`{"score": "high"}`), 0o644))
+	_, err = Load([]string{root}, false)
+	assert.ErrorContains(t, err, "no mutation score")
+}
+
+func TestMutationReports(t *testing.T) {
+	for _, tc := range []struct {
+		json string
+		want Mutation
+		ok   bool
+	}{
+		{`{"killed": 3, "total": 4}`, Mutation{3, 4}, true},
+		{`{"mutants": [{"killed": true}, {"killed": false}]}`, Mutation{1, 2}, true},
+		{`{"mutants": [{"name": "x"}]}`, Mutation{}, false},
+		{`[]`, Mutation{}, false},
+	} {
+		m, ok := mutationOf([]byte(tc.json))
+		assert.Equal(t, tc.ok, ok, tc.json)
+		assert.Equal(t, tc.want, m, tc.json)
+	}
+}
+
+// The frames shown are the last few about tokens, sessions ending and
+// errors, with the answers to such requests; not the whole log.
+func TestRelevantFrames(t *testing.T) {
+	frame := func(seq int, dir wirelog.Direction, raw string) wirelog.Frame {
+		return wirelog.Frame{Seq: seq, Conn: 1, Time: time.Unix(0, 0), Dir: dir, Raw: json.RawMessage(raw)}
+	}
+	frames := []wirelog.Frame{
+		frame(1, wirelog.SDKToRuntime, `{"id":1,"method":"session.create","params":{}}`),
+		frame(2, wirelog.RuntimeToSDK, `{"id":1,"result":{}}`),
+		frame(3, wirelog.SDKToRuntime, `{"id":2,"method":"session.detach","params":{}}`),
+		frame(4, wirelog.RuntimeToSDK, `{"id":2,"result":{}}`),
+		frame(5, wirelog.RuntimeToSDK, `{"id":0,"method":"providerToken.getToken","params":{"sessionId":"s"}}`),
+		frame(6, wirelog.SDKToRuntime, `{"id":0,"result":{"token":"a-1"}}`),
+		frame(7, wirelog.SDKToRuntime, `{"id":3,"method":"ping"}`),
+		frame(8, wirelog.RuntimeToSDK, `{"id":3,"error":{"code":-32601,"message":"no"}}`),
+	}
+	assert.Equal(t, []string{
+		`#3 sdk->runtime {"id":2,"method":"session.detach","params":{}}`,
+		`#4 runtime->sdk {"id":2,"result":{}}`,
+		`#5 runtime->sdk {"id":0,"method":"providerToken.getToken","params":{"sessionId":"s"}}`,
+		`#6 sdk->runtime {"id":0,"result":{"token":"a-1"}}`,
+		`#8 runtime->sdk {"error":{"code":-32601,"message":"no"},"id":3}`,
+	}, RelevantFrames(frames))
+
+	var many []wirelog.Frame
+	for i := 1; i <= 20; i++ {
+		many = append(many, frame(i, wirelog.RuntimeToSDK, fmt.Sprintf(`{"id":%d,"method":"providerToken.getToken"}`, i)))
+	}
+	got := RelevantFrames(many)
+	require.Len(t, got, maxFrames+1)
+	assert.Equal(t, "(14 earlier frames of the same kind left out)", got[0])
+	assert.True(t, strings.HasPrefix(got[maxFrames], "#20 "))
 }

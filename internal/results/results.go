@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"conformance/internal/expectations"
 )
@@ -39,10 +41,19 @@ type Run struct {
 	// the record has no verdict, and the dashboard shows the column as
 	// not run, with this reason.
 	NotRun string `json:"notRun,omitempty"`
+	// SuiteCommit is the suite's commit the run was made with (git
+	// rev-parse HEAD of the checkout holding the results, or "unknown"):
+	// runs of one label from different commits may judge differently, so
+	// the dashboard does not merge them unasked.
+	SuiteCommit string `json:"suiteCommit,omitempty"`
 }
 
-// Write stores the record in dir.
+// Write stores the record in dir. A record without a suite commit gets
+// the commit of the checkout dir is in.
 func (r Run) Write(dir string) error {
+	if r.SuiteCommit == "" {
+		r.SuiteCommit = SuiteCommit(dir)
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
@@ -91,4 +102,14 @@ func Load(dir string) (Run, error) {
 		return r, fmt.Errorf("%s: %w", filepath.Join(dir, FileName), err)
 	}
 	return r, nil
+}
+
+// SuiteCommit is the commit checked out where dir is (git rev-parse HEAD),
+// or "unknown" outside a git checkout.
+func SuiteCommit(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
 }

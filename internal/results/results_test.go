@@ -2,7 +2,9 @@ package results
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,4 +39,33 @@ func TestLoadAllErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad", FileName), []byte("{"), 0o644))
 	_, err = LoadAll(dir)
 	assert.ErrorContains(t, err, filepath.Join("bad", FileName))
+}
+
+// A record says which suite commit made it: the checkout's HEAD, or
+// "unknown" outside a checkout; a commit set by the caller stays.
+func TestWriteRecordsTheSuiteCommit(t *testing.T) {
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skip("not in a git checkout")
+	}
+	for _, tc := range []struct {
+		name, dir, given, want string
+	}{
+		{"outside a checkout", t.TempDir(), "", "unknown"},
+		{"given", t.TempDir(), "abc", "abc"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NoError(t, Run{Label: "go", SDK: "go", SuiteCommit: tc.given}.Write(tc.dir))
+			r, err := Load(tc.dir)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, r.SuiteCommit)
+		})
+	}
+	inside, err := os.MkdirTemp(".", "run-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(inside) })
+	require.NoError(t, Run{Label: "go", SDK: "go"}.Write(inside))
+	r, err := Load(inside)
+	require.NoError(t, err)
+	assert.Equal(t, strings.TrimSpace(string(head)), r.SuiteCommit)
 }

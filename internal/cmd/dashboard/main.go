@@ -1,11 +1,11 @@
 // Command dashboard writes the parity dashboard (make dashboard) from the
-// run records under results/. See package dashboard.
+// run records under one or more result folders, e.g. the artifacts of a
+// CI matrix: dashboard.html, parity.json and parity-comment.md. See
+// package dashboard.
 package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -14,62 +14,56 @@ import (
 	"strings"
 	"time"
 
-	"conformance/internal/bench"
 	"conformance/internal/contract"
 	"conformance/internal/dashboard"
-	"conformance/internal/results"
 )
 
 func main() {
-	dir := flag.String("results", "results", "the directory of run records (results/<label>/verdict.json) and bench.json")
+	dirs := flag.String("results", "results", "comma-separated result folders to merge (each holds <label>/verdict.json)")
+	out := flag.String("out", "results", "where to write dashboard.html, parity.json and parity-comment.md")
 	features := flag.String("features", "features", "the feature files, which state the rules")
+	allowMixed := flag.Bool("allow-mixed-commits", false, "merge runs of one label made with different suite commits (the newer run is kept)")
 	flag.Parse()
 	rules, err := contract.Load(*features)
 	if err != nil {
 		fail(err)
 	}
-	runs, err := results.LoadAll(*dir)
+	var list []string
+	for _, d := range strings.Split(*dirs, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			list = append(list, d)
+		}
+	}
+	in, err := dashboard.Load(list, *allowMixed)
 	if err != nil {
 		fail(err)
 	}
-	benchReport, err := loadBench(filepath.Join(*dir, "bench.json"))
-	if err != nil {
+	p := dashboard.Build(rules, in, suiteVersion(), time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
 	}
-	page := dashboard.Build(rules, runs, benchReport, suiteVersion(), time.Now())
-	for _, out := range []struct {
+	for _, o := range []struct {
 		name  string
 		write func(*bytes.Buffer) error
 	}{
-		{"dashboard.html", func(b *bytes.Buffer) error { return page.HTML(b) }},
-		{"dashboard.md", func(b *bytes.Buffer) error { return page.Markdown(b) }},
+		{"dashboard.html", func(b *bytes.Buffer) error { return p.HTML(b) }},
+		{"parity.json", func(b *bytes.Buffer) error { return p.JSON(b) }},
+		{"parity-comment.md", func(b *bytes.Buffer) error { return p.Comment(b) }},
 	} {
 		var b bytes.Buffer
-		if err := out.write(&b); err != nil {
+		if err := o.write(&b); err != nil {
 			fail(err)
 		}
-		path := filepath.Join(*dir, out.name)
+		path := filepath.Join(*out, o.name)
 		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 			fail(err)
 		}
-		fmt.Println("wrote", path)
+		fmt.Printf("wrote %s (%d bytes)\n", path, b.Len())
 	}
-}
-
-// loadBench reads bench.json if a make bench left one.
-func loadBench(path string) (*bench.Report, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+	fmt.Printf("%d runs from %s, %d columns\n", len(p.Runs), strings.Join(list, ", "), len(p.Columns))
+	for _, n := range p.Notes {
+		fmt.Println("note:", n)
 	}
-	if err != nil {
-		return nil, err
-	}
-	var r bench.Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &r, nil
 }
 
 // suiteVersion is the checkout's commit, marked when it has local changes.
