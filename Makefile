@@ -62,8 +62,15 @@ matrix: setup ## run the features against every published version of $(SDK) with
 bisect: setup ## find the release of $(SDK) where RULE=BT-n (or SCENARIO="<name>") changed its outcome, by binary search over the published versions
 	$(GO) run ./internal/cmd/matrix -bisect -sdk '$(SDK)' -versions '$(VERSIONS)' -rule '$(RULE)' -scenario '$(SCENARIO)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)'
 
-dashboard: ## the parity dashboard from every run under results/: results/dashboard.html and dashboard.md
-	$(GO) run ./internal/cmd/dashboard -results results
+# The result folders the dashboard merges (comma-separated, e.g. a CI
+# matrix's artifacts), where it writes, and whether one label's runs from
+# different suite commits may merge.
+RESULTS             ?= results
+DASHBOARD_OUT       ?= results
+ALLOW_MIXED_COMMITS ?=
+
+dashboard: ## the parity dashboard from the runs under $(RESULTS) (RESULTS=<dir>,<dir> merges folders): dashboard.html, parity.json, parity-comment.md in $(DASHBOARD_OUT)
+	$(GO) run ./internal/cmd/dashboard -results '$(RESULTS)' -out '$(DASHBOARD_OUT)' $(if $(ALLOW_MIXED_COMMITS),-allow-mixed-commits)
 
 rule-tables: ## rewrite the rule tables of README.md and CONTRACT.md from the features (a unit test fails while they differ)
 	$(GO) run ./internal/cmd/ruletables -features features README.md CONTRACT.md
