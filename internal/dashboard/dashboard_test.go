@@ -208,7 +208,7 @@ func TestTheVersionViewMarksWhereARuleChanged(t *testing.T) {
 	html := b.String()
 	assert.Contains(t, html, `id="versions"`)
 	assert.Contains(t, html, `class="passes changed" title="fixed in 1.0.9 (after 1.0.4)">✓</td>`)
-	assert.Contains(t, html, `<td class="fails-unexpected">✗</td>`)
+	assert.Contains(t, html, `<td class="fails">✗</td>`)
 
 	b.Reset()
 	require.NoError(t, build(t, fixture()).HTML(&b))

@@ -62,7 +62,7 @@ var page = template.Must(template.New("page.html.tmpl").Funcs(template.FuncMap{
 		return nil
 	},
 	"outcomeClass": func(o matrix.Outcome) string {
-		return map[matrix.Outcome]string{matrix.Pass: Passes, matrix.Fail: FailsUnexpected, matrix.NotApplicable: NotApplicable, matrix.Observed: Observed}[o]
+		return map[matrix.Outcome]string{matrix.Pass: Passes, matrix.Fail: "fails", matrix.NotApplicable: NotApplicable, matrix.Observed: Observed}[o]
 	},
 	"outcomeMark": outcomeMark,
 	"firstPass": func(m matrix.Matrix, rule string) string {
