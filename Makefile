@@ -24,11 +24,7 @@ RUNNER          ?= local
 
 export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER
 
-<<<<<<< HEAD
-.PHONY: help setup conformance bench dashboard rule-tables differential differential-check test unit vet cross clean docker-engine docker-base-images docker-clean
-=======
-.PHONY: help setup conformance bench matrix bisect dashboard differential differential-check test unit vet clean docker-engine docker-base-images docker-clean
->>>>>>> h/matrix
+.PHONY: help setup conformance bench matrix bisect dashboard rule-tables differential differential-check test unit vet cross clean docker-engine docker-base-images docker-clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
