@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"conformance/internal/procgroup"
 	"conformance/internal/tailbuf"
@@ -33,6 +34,10 @@ const DefaultTimeout = 30 * time.Second
 // maxLine bounds one answer line; an invocations list of a long scenario is
 // the largest answer and stays far below this.
 const maxLine = 16 << 20
+
+// maxErrorMessage caps the message of an error answer as the suite shows
+// it: an SDK's error text with a stack trace fits, a runaway one is cut.
+const maxErrorMessage = 8 << 10
 
 // Process is a running driver program, wherever it runs: a local child
 // process (StartLocal) or a container.
@@ -175,18 +180,11 @@ func (d *Driver) Call(ctx context.Context, cmd string, fields any, result any) e
 			if !ok {
 				return d.fail(d.diedError(cmd))
 			}
-			var a answer
-			if err := json.Unmarshal(raw, &a); err != nil || a.ID == nil || a.OK == nil {
-				return d.fail(fmt.Errorf("driver printed a line that is not a protocol answer while %s was pending: %q", cmd, truncate(raw, 300)))
+			a, err := decodeAnswer(raw, id, cmd)
+			if err != nil {
+				return d.fail(err)
 			}
-			if *a.ID != id {
-				return d.fail(fmt.Errorf("driver answered id %d while command %s had id %d", *a.ID, cmd, id))
-			}
-			if !*a.OK {
-				if a.Error == nil {
-					return d.fail(fmt.Errorf("driver answered %s with ok: false and no error object", cmd))
-				}
-				a.Error.Command = cmd
+			if a.Error != nil {
 				return a.Error
 			}
 			if result == nil {
@@ -198,6 +196,30 @@ func (d *Driver) Call(ctx context.Context, cmd string, fields any, result any) e
 			return nil
 		}
 	}
+}
+
+// decodeAnswer decodes one line of the driver's stdout as the answer to
+// command cmd with id id. An error means the driver broke the protocol
+// (the line is not an answer, or not this command's); an answer with
+// ok: false comes back with Error set, naming cmd.
+func decodeAnswer(raw []byte, id int, cmd string) (answer, error) {
+	var a answer
+	if err := json.Unmarshal(raw, &a); err != nil || a.ID == nil || a.OK == nil {
+		return answer{}, fmt.Errorf("driver printed a line that is not a protocol answer while %s was pending: %q", cmd, truncate(raw, 300))
+	}
+	if *a.ID != id {
+		return answer{}, fmt.Errorf("driver answered id %d while command %s had id %d", *a.ID, cmd, id)
+	}
+	if !*a.OK {
+		if a.Error == nil {
+			return answer{}, fmt.Errorf("driver answered %s with ok: false and no error object", cmd)
+		}
+		a.Error.Command = cmd
+		a.Error.Message = capText(a.Error.Message, maxErrorMessage)
+		return a, nil
+	}
+	a.Error = nil // an ok answer's stray error object means nothing
+	return a, nil
 }
 
 func commandLine(id int, cmd string, fields any) ([]byte, error) {
@@ -260,6 +282,17 @@ func (d *Driver) Close() {
 	d.broken = errors.New("driver was closed")
 	d.mu.Unlock()
 	d.proc.Stop()
+}
+
+// capText cuts s to at most n bytes, at a rune boundary, marking the cut.
+func capText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 func truncate(b []byte, n int) string {
