@@ -21,6 +21,10 @@ import (
 // The test binary doubles as a misbehaving driver: with FAKE_DRIVER set it
 // plays the behaviour named there instead of running tests.
 func TestMain(m *testing.M) {
+	if os.Getenv("HOSTILE_DRIVER") != "" {
+		hostileDriver()
+		return
+	}
 	if b := os.Getenv("FAKE_DRIVER"); b != "" {
 		fakeDriver(b)
 		return
