@@ -99,6 +99,15 @@ fuzz: ## fuzz each parser of hostile input for $(FUZZTIME) (FUZZTIME=10m for lon
 fuzz-short: ## every fuzz target for 10s each (what make test runs)
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
 
+# The soak runs both runtimes and both transports unless RUNTIME or
+# TRANSPORT is given (on the command line or in the environment).
+N ?= 20
+SOAK_RUNTIMES   = $(if $(filter file,$(origin RUNTIME)),fake$(comma)real,$(RUNTIME))
+SOAK_TRANSPORTS = $(if $(filter file,$(origin TRANSPORT)),tcp$(comma)stdio,$(TRANSPORT))
+
+soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS); results/soak.json names the flaky scenarios
+	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -out results/soak.json
+
 docker-engine: ## start a Docker engine if none answers (dockerd as these machines need it; see docker/README.md)
 	bash docker/engine.sh
 
