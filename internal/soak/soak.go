@@ -39,10 +39,10 @@ type Build struct {
 	Label string `json:"label"`
 	// Completed counts the runs that happened; RunErrors says why the
 	// others could not (the driver did not build, godog ran nothing).
-	Completed int       `json:"completed"`
-	RunErrors []string  `json:"runErrors,omitempty"`
-	Seconds   float64   `json:"seconds"`
-	Scenarios []Tally   `json:"scenarios"`
+	Completed int      `json:"completed"`
+	RunErrors []string `json:"runErrors,omitempty"`
+	Seconds   float64  `json:"seconds"`
+	Scenarios []Tally  `json:"scenarios"`
 	outcomes  outcomeOf
 }
 
@@ -89,7 +89,7 @@ func (s *Soak) build(label string) *Build {
 func (s *Soak) AddRun(label string, v expectations.Verdict, took time.Duration) {
 	b := s.build(label)
 	b.Completed++
-	b.Seconds += took.Seconds()
+	b.Seconds += took.Round(time.Millisecond).Seconds()
 	for _, r := range Results(v) {
 		t, ok := b.outcomes[r.Scenario]
 		if !ok {
@@ -113,7 +113,7 @@ func (s *Soak) AddRun(label string, v expectations.Verdict, took time.Duration) 
 // AddError counts a run of a build that could not happen.
 func (s *Soak) AddError(label string, run int, err error, took time.Duration) {
 	b := s.build(label)
-	b.Seconds += took.Seconds()
+	b.Seconds += took.Round(time.Millisecond).Seconds()
 	b.RunErrors = append(b.RunErrors, fmt.Sprintf("run %d: %s", run, clip(err.Error())))
 }
 
