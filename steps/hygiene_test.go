@@ -50,7 +50,8 @@ func TestResourceHygiene(t *testing.T) {
 	t.Setenv("TMPDIR", scratch)
 	// Orphans of the suite's processes become this process's children,
 	// so a process that outlives its parent is still found.
-	require.NoError(t, setChildSubreaper())
+	require.NoError(t, setChildSubreaper(true))
+	t.Cleanup(func() { _ = setChildSubreaper(false) }) // the package's other tests run in this process
 
 	for _, transport := range strings.Split(envOr("TRANSPORT", "tcp"), ",") {
 		for _, rt := range strings.Split(envOr("RUNTIME", steps.RuntimeFake), ",") {
@@ -122,11 +123,15 @@ func pollUntil(timeout time.Duration, cond func() bool) bool {
 	}
 }
 
-// setChildSubreaper makes this process adopt its descendants' orphans
-// (prctl PR_SET_CHILD_SUBREAPER).
-func setChildSubreaper() error {
+// setChildSubreaper makes this process adopt its descendants' orphans, or
+// stop adopting them (prctl PR_SET_CHILD_SUBREAPER).
+func setChildSubreaper(on bool) error {
 	const prSetChildSubreaper = 36
-	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
+	arg := uintptr(0)
+	if on {
+		arg = 1
+	}
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, arg, 0); errno != 0 {
 		return fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER): %w", errno)
 	}
 	return nil
