@@ -226,8 +226,17 @@ func (d *Driver) Call(ctx context.Context, cmd string, fields any, result any) e
 	if _, err := d.proc.Stdin().Write(line); err != nil {
 		return d.fail(fmt.Errorf("driver did not take command %s: %v", cmd, err))
 	}
+	// The driver's exit ends the wait even when a process it started
+	// still holds its stdout open; an answer it printed just before
+	// exiting gets a moment to arrive.
+	exited := d.proc.Exited()
+	var lastChance <-chan time.Time
 	for {
 		select {
+		case <-exited:
+			exited, lastChance = nil, time.After(500*time.Millisecond)
+		case <-lastChance:
+			return d.fail(d.diedError(cmd))
 		case <-ctx.Done():
 			return d.fail(fmt.Errorf("driver did not answer %s (id %d) within %s", cmd, id, budget))
 		case raw, ok := <-d.lines:

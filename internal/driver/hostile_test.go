@@ -61,6 +61,11 @@ func hostileDriver() {
 				os.Exit(1)
 			}
 			fmt.Println(ok)
+		case "exit-leaving-child-on-stdout":
+			holder := exec.Command("sleep", "300")
+			holder.Stdout = os.Stdout
+			_ = holder.Start()
+			os.Exit(3)
 		case "close-stdout":
 			_ = os.Stdout.Close()
 		}
@@ -97,6 +102,8 @@ func TestHostileDriver(t *testing.T) {
 			want: []string{"driver did not answer connect (id 2) within"}},
 		{mode: "exit-mid-answer", timeout: 10 * time.Second, within: 4 * time.Second,
 			want: []string{`driver exited (exit status 2) instead of answering connect (driver's stdout ended in the middle of a line: "{\"id\":2,\"ok\"")`, "fatal: the SDK crashed"}},
+		{mode: "exit-leaving-child-on-stdout", timeout: 10 * time.Second, within: 4 * time.Second,
+			want: []string{"driver exited (exit status 3) instead of answering connect"}},
 		{mode: "close-stdout", timeout: 10 * time.Second, within: 4 * time.Second,
 			want: []string{"driver closed its stdout instead of answering connect, and kept running"}},
 		{mode: "stderr-flood-then-exit", timeout: 60 * time.Second, within: 50 * time.Second,
