@@ -106,7 +106,7 @@ SOAK_RUNTIMES   = $(if $(filter file,$(origin RUNTIME)),fake$(comma)real,$(RUNTI
 SOAK_TRANSPORTS = $(if $(filter file,$(origin TRANSPORT)),tcp$(comma)stdio,$(TRANSPORT))
 
 soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS); results/soak.json names the flaky scenarios
-	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -out results/soak.json
+	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -out results/soak.json
 
 docker-engine: ## start a Docker engine if none answers (dockerd as these machines need it; see docker/README.md)
 	bash docker/engine.sh

@@ -26,6 +26,8 @@ func main() {
 	runtimes := flag.String("runtime", "fake,real", "comma-separated runtimes: fake, real")
 	transports := flag.String("transport", "tcp,stdio", "comma-separated transports: tcp, stdio")
 	tags := flag.String("tags", "", "a godog tag expression that selects scenarios")
+	version := flag.String("version", "", "a published SDK version for the builds named without one (SDK_VERSION)")
+	source := flag.String("source", "", "a local SDK checkout or package instead of the registry's (SDK_SOURCE)")
 	root := flag.String("root", ".", "the suite's checkout")
 	out := flag.String("out", "results/soak.json", "where to write the report")
 	flag.Parse()
@@ -37,7 +39,7 @@ func main() {
 	if err != nil {
 		fail("%v", err)
 	}
-	configs := buildConfigs(abs, *sdks, *runtimes, *transports, *tags)
+	configs := buildConfigs(abs, *sdks, *runtimes, *transports, *tags, *version, *source)
 
 	s := soak.New(*n, time.Now())
 	logDir := filepath.Join(abs, "results", "soak")
@@ -84,7 +86,7 @@ func main() {
 
 // buildConfigs is every combination of build, runtime and transport, as
 // make conformance spells them.
-func buildConfigs(root, sdks, runtimes, transports, tags string) []steps.Config {
+func buildConfigs(root, sdks, runtimes, transports, tags, defaultVersion, source string) []steps.Config {
 	entries := strings.Split(sdks, ",")
 	if strings.TrimSpace(sdks) == "all" {
 		entries = sdk.Names()
@@ -97,7 +99,10 @@ func buildConfigs(root, sdks, runtimes, transports, tags string) []steps.Config 
 		for _, runtime := range strings.Split(runtimes, ",") {
 			for _, entry := range entries {
 				name, version, _ := strings.Cut(strings.TrimSpace(entry), "@")
-				configs = append(configs, steps.Config{SDK: name, Version: version, Root: root, Tags: tags,
+				if version == "" {
+					version = defaultVersion
+				}
+				configs = append(configs, steps.Config{SDK: name, Version: version, Source: source, Root: root, Tags: tags,
 					Runtime: strings.TrimSpace(runtime), Transport: strings.TrimSpace(transport), Runner: "local"})
 			}
 		}
