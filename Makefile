@@ -89,11 +89,14 @@ test: setup vet fuzz-short docker-base-images ## every test: unit tests, the fea
 # The fuzz targets, as package:function. Go fuzzes one function per run.
 FUZZ_TARGETS ?= internal/jsonrpc:FuzzReadFrame internal/jsonrpc:FuzzCodec internal/driver:FuzzDecodeAnswer internal/wiretap:FuzzRelay
 FUZZTIME     ?= 1m
+# Go spends up to a minute shrinking each new interesting input, which
+# under load would use a short run's whole time; a few seconds is enough.
+FUZZMINIMIZETIME ?= 5s
 
 fuzz: ## fuzz each parser of hostile input for $(FUZZTIME) (FUZZTIME=10m for longer); a finding lands in the package's testdata/fuzz
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz: $$fn ($$pkg) for $(FUZZTIME)"; \
-	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) ./$$pkg || exit 1; \
 	done
 
 fuzz-short: ## every fuzz target for 10s each (what make test runs)
