@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -59,8 +60,8 @@ type Process interface {
 // Driver speaks the protocol with a running driver program.
 type Driver struct {
 	proc    Process
-	lines   chan []byte // answer lines from stdout
-	readErr error       // why stdout ended, set before lines is closed
+	lines   chan []byte  // answer lines from stdout
+	readErr atomic.Value // error: why stdout ended, if not a plain EOF; set before lines is closed
 	stderr  *tailbuf.Buffer
 	closed  chan struct{} // closed by Close: the stdout reader stops
 	close   sync.Once
@@ -165,7 +166,7 @@ func (d *Driver) readLines(stdout io.Reader) {
 		line, err := readLine(r, maxLine)
 		if err != nil {
 			if err != io.EOF && !errors.Is(err, os.ErrClosed) { // ErrClosed: Stop closed it
-				d.readErr = err
+				d.readErr.Store(err)
 			}
 			return
 		}
@@ -177,6 +178,10 @@ func (d *Driver) readLines(stdout io.Reader) {
 	}
 }
 
+// errLongLine is a stdout line over maxLine: the driver is not speaking
+// the protocol, and reading on would only grow memory.
+var errLongLine = errors.New("driver printed a line longer than the protocol allows")
+
 // readLine reads one '\n'-terminated line, without its terminator, of at
 // most max bytes. Output that ends without a newline is an error naming
 // it: the driver died or closed stdout in the middle of an answer.
@@ -186,7 +191,7 @@ func readLine(r *bufio.Reader, max int) ([]byte, error) {
 		chunk, err := r.ReadSlice('\n')
 		line = append(line, chunk...)
 		if len(line) > max+1 {
-			return nil, fmt.Errorf("driver printed a line longer than %d bytes: %q", max, truncate(line, 100))
+			return nil, fmt.Errorf("%w (%d bytes): %q", errLongLine, max, truncate(line, 100))
 		}
 		switch {
 		case err == bufio.ErrBufferFull:
@@ -308,11 +313,11 @@ func commandLine(id int, cmd string, fields any) ([]byte, error) {
 // usually means the driver is exiting: wait a moment to say how.
 func (d *Driver) diedError(cmd string) error {
 	var lastWords string
-	if d.readErr != nil {
-		lastWords = fmt.Sprintf(" (%v)", d.readErr)
-		if strings.Contains(d.readErr.Error(), "longer than") {
-			return fmt.Errorf("reading driver's answer to %s: %v", cmd, d.readErr)
+	if readErr, _ := d.readErr.Load().(error); readErr != nil {
+		if errors.Is(readErr, errLongLine) {
+			return fmt.Errorf("reading driver's answer to %s: %v", cmd, readErr)
 		}
+		lastWords = fmt.Sprintf(" (%v)", readErr)
 	}
 	select {
 	case <-d.proc.Exited():

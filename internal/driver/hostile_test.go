@@ -2,6 +2,7 @@ package driver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,6 +67,11 @@ func hostileDriver() {
 			holder.Stdout = os.Stdout
 			_ = holder.Start()
 			os.Exit(3)
+		case "endless-line":
+			line := bytes.Repeat([]byte("x"), 1<<20)
+			for i := 0; i < 20; i++ {
+				_, _ = os.Stdout.Write(line)
+			}
 		case "close-stdout":
 			_ = os.Stdout.Close()
 		}
@@ -104,6 +110,8 @@ func TestHostileDriver(t *testing.T) {
 			want: []string{`driver exited (exit status 2) instead of answering connect (driver's stdout ended in the middle of a line: "{\"id\":2,\"ok\"")`, "fatal: the SDK crashed"}},
 		{mode: "exit-leaving-child-on-stdout", timeout: 10 * time.Second, within: 4 * time.Second,
 			want: []string{"driver exited (exit status 3) instead of answering connect"}},
+		{mode: "endless-line", timeout: 30 * time.Second, within: 20 * time.Second,
+			want: []string{"reading driver's answer to connect: driver printed a line longer than the protocol allows (16777216 bytes)"}},
 		{mode: "close-stdout", timeout: 10 * time.Second, within: 4 * time.Second,
 			want: []string{"driver closed its stdout instead of answering connect, and kept running"}},
 		{mode: "stderr-flood-then-exit", timeout: 60 * time.Second, within: 50 * time.Second,
