@@ -1,3 +1,7 @@
+//go:build linux
+
+// The checks read /proc and use prctl.
+
 package steps_test
 
 import (
