@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"conformance/internal/procgroup"
@@ -34,6 +35,10 @@ const DefaultTimeout = 30 * time.Second
 // the largest answer and stays far below this.
 const maxLine = 16 << 20
 
+// maxErrorMessage caps the message of an error answer as the suite shows
+// it: an SDK's error text with a stack trace fits, a runaway one is cut.
+const maxErrorMessage = 8 << 10
+
 // Process is a running driver program, wherever it runs: a local child
 // process (StartLocal) or a container.
 type Process interface {
@@ -54,9 +59,11 @@ type Process interface {
 // Driver speaks the protocol with a running driver program.
 type Driver struct {
 	proc    Process
-	lines   chan []byte // answer lines from stdout
-	readErr error       // why stdout ended, set before lines is closed
+	lines   chan []byte  // answer lines from stdout
+	readErr atomic.Value // error: why stdout ended, if not a plain EOF; set before lines is closed
 	stderr  *tailbuf.Buffer
+	closed  chan struct{} // closed by Close: the stdout reader stops
+	close   sync.Once
 
 	mu     sync.Mutex // one command at a time (PROTOCOL.md)
 	nextID int
@@ -66,7 +73,7 @@ type Driver struct {
 // New talks to an already running driver program whose stderr is being
 // copied into stderr.
 func New(p Process, stderr *tailbuf.Buffer) *Driver {
-	d := &Driver{proc: p, lines: make(chan []byte, 1), stderr: stderr}
+	d := &Driver{proc: p, lines: make(chan []byte, 1), stderr: stderr, closed: make(chan struct{})}
 	go d.readLines(p.Stdout())
 	return d
 }
@@ -90,10 +97,15 @@ type localProcess struct {
 	cmd     Command
 	proc    *exec.Cmd
 	stdin   io.WriteCloser
-	stdout  io.Reader
+	stdout  *os.File
 	exited  chan struct{}
 	exitErr error
 }
+
+// stderrDrainDelay bounds how long, after the driver itself exits, the
+// suite keeps copying its stderr: a process it started (an SDK's runtime)
+// may hold stderr open, and the driver's exit must still be seen as one.
+const stderrDrainDelay = time.Second
 
 // StartLocal starts the command in its own process group, its stderr going
 // to stderr.
@@ -102,15 +114,26 @@ func StartLocal(c Command, stderr io.Writer) (Process, error) {
 	proc.Dir = c.Dir
 	proc.Env = append(os.Environ(), c.Env...)
 	proc.Stderr = stderr
+	proc.WaitDelay = stderrDrainDelay
 	p := &localProcess{cmd: c, proc: proc, exited: make(chan struct{})}
 	var err error
 	if p.stdin, err = proc.StdinPipe(); err != nil {
 		return nil, err
 	}
-	if p.stdout, err = proc.StdoutPipe(); err != nil {
+	// A pipe of our own rather than StdoutPipe, which Wait closes as soon
+	// as the driver exits: an answer printed just before exiting must
+	// still be read. The reader ends at EOF, or when Stop closes it.
+	var stdoutW *os.File
+	if p.stdout, stdoutW, err = os.Pipe(); err != nil {
+		_ = p.stdin.Close()
 		return nil, err
 	}
-	if err := procgroup.Start(proc); err != nil {
+	proc.Stdout = stdoutW
+	err = procgroup.Start(proc)
+	_ = stdoutW.Close() // the driver has its copy
+	if err != nil {
+		_ = p.stdout.Close()
+		_ = p.stdin.Close()
 		return nil, fmt.Errorf("starting driver %s: %w", c, err)
 	}
 	go func() {
@@ -129,16 +152,56 @@ func (p *localProcess) String() string          { return p.cmd.String() }
 func (p *localProcess) Stop() {
 	procgroup.Stop(p.proc, p.exited, 2*time.Second)
 	<-p.exited
+	_ = p.stdout.Close()
 }
 
+// readLines passes each line of the driver's stdout to Call until stdout
+// ends or the driver is closed (a driver that prints lines nobody asked
+// for must not keep this goroutine alive).
 func (d *Driver) readLines(stdout io.Reader) {
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
-	for sc.Scan() {
-		d.lines <- append([]byte(nil), sc.Bytes()...)
+	defer close(d.lines)
+	r := bufio.NewReaderSize(stdout, 64<<10)
+	for {
+		line, err := readLine(r, maxLine)
+		if err != nil {
+			if err != io.EOF && !errors.Is(err, os.ErrClosed) { // ErrClosed: Stop closed it
+				d.readErr.Store(err)
+			}
+			return
+		}
+		select {
+		case d.lines <- line:
+		case <-d.closed:
+			return
+		}
 	}
-	d.readErr = sc.Err()
-	close(d.lines)
+}
+
+// errLongLine is a stdout line over maxLine: the driver is not speaking
+// the protocol, and reading on would only grow memory.
+var errLongLine = errors.New("driver printed a line longer than the protocol allows")
+
+// readLine reads one '\n'-terminated line, without its terminator, of at
+// most max bytes. Output that ends without a newline is an error naming
+// it: the driver died or closed stdout in the middle of an answer.
+func readLine(r *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > max+1 {
+			return nil, fmt.Errorf("%w (%d bytes): %q", errLongLine, max, tailbuf.Head(line, 100))
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && len(line) > 0:
+			return nil, fmt.Errorf("driver's stdout ended in the middle of a line: %q", tailbuf.Head(line, 300))
+		case err != nil:
+			return nil, err
+		}
+		return line[:len(line)-1], nil
+	}
 }
 
 // Call sends one command and decodes its result into result (which may be
@@ -167,26 +230,28 @@ func (d *Driver) Call(ctx context.Context, cmd string, fields any, result any) e
 	if _, err := d.proc.Stdin().Write(line); err != nil {
 		return d.fail(fmt.Errorf("driver did not take command %s: %v", cmd, err))
 	}
+	// The driver's exit ends the wait even when a process it started
+	// still holds its stdout open; an answer it printed just before
+	// exiting gets a moment to arrive.
+	exited := d.proc.Exited()
+	var lastChance <-chan time.Time
 	for {
 		select {
+		case <-exited:
+			exited, lastChance = nil, time.After(500*time.Millisecond)
+		case <-lastChance:
+			return d.fail(d.diedError(cmd))
 		case <-ctx.Done():
 			return d.fail(fmt.Errorf("driver did not answer %s (id %d) within %s", cmd, id, budget))
 		case raw, ok := <-d.lines:
 			if !ok {
 				return d.fail(d.diedError(cmd))
 			}
-			var a answer
-			if err := json.Unmarshal(raw, &a); err != nil || a.ID == nil || a.OK == nil {
-				return d.fail(fmt.Errorf("driver printed a line that is not a protocol answer while %s was pending: %q", cmd, tailbuf.Head(raw, 300)))
+			a, err := decodeAnswer(raw, id, cmd)
+			if err != nil {
+				return d.fail(err)
 			}
-			if *a.ID != id {
-				return d.fail(fmt.Errorf("driver answered id %d while command %s had id %d", *a.ID, cmd, id))
-			}
-			if !*a.OK {
-				if a.Error == nil {
-					return d.fail(fmt.Errorf("driver answered %s with ok: false and no error object", cmd))
-				}
-				a.Error.Command = cmd
+			if a.Error != nil {
 				return a.Error
 			}
 			if result == nil {
@@ -198,6 +263,33 @@ func (d *Driver) Call(ctx context.Context, cmd string, fields any, result any) e
 			return nil
 		}
 	}
+}
+
+// decodeAnswer decodes one line of the driver's stdout as the answer to
+// command cmd with id id. An error means the driver broke the protocol
+// (the line is not an answer, or not this command's); an answer with
+// ok: false comes back with Error set, naming cmd.
+func decodeAnswer(raw []byte, id int, cmd string) (answer, error) {
+	var a answer
+	if err := json.Unmarshal(raw, &a); err != nil || a.ID == nil || a.OK == nil {
+		return answer{}, fmt.Errorf("driver printed a line that is not a protocol answer while %s was pending: %q", cmd, tailbuf.Head(raw, 300))
+	}
+	if *a.ID < id && *a.ID > 0 {
+		return answer{}, fmt.Errorf("driver answered id %d again (a command it had answered already) while command %s had id %d", *a.ID, cmd, id)
+	}
+	if *a.ID != id {
+		return answer{}, fmt.Errorf("driver answered id %d while command %s had id %d", *a.ID, cmd, id)
+	}
+	if !*a.OK {
+		if a.Error == nil {
+			return answer{}, fmt.Errorf("driver answered %s with ok: false and no error object", cmd)
+		}
+		a.Error.Command = cmd
+		a.Error.Message = tailbuf.Head([]byte(a.Error.Message), maxErrorMessage)
+		return a, nil
+	}
+	a.Error = nil // an ok answer's stray error object means nothing
+	return a, nil
 }
 
 func commandLine(id int, cmd string, fields any) ([]byte, error) {
@@ -216,16 +308,29 @@ func commandLine(id int, cmd string, fields any) ([]byte, error) {
 	return append(b, '\n'), err
 }
 
+// diedError says why stdout ended while cmd was pending. Stdout ending
+// usually means the driver is exiting: wait a moment to say how.
 func (d *Driver) diedError(cmd string) error {
+	var lastWords string
+	if readErr, _ := d.readErr.Load().(error); readErr != nil {
+		if errors.Is(readErr, errLongLine) {
+			return fmt.Errorf("reading driver's answer to %s: %v", cmd, readErr)
+		}
+		lastWords = fmt.Sprintf(" (%v)", readErr)
+	}
 	select {
 	case <-d.proc.Exited():
-		return fmt.Errorf("driver exited (%v) instead of answering %s", d.proc.ExitErr(), cmd)
+		return fmt.Errorf("driver exited (%v) instead of answering %s%s", exitStatus(d.proc.ExitErr()), cmd, lastWords)
 	case <-time.After(2 * time.Second):
-		if d.readErr != nil {
-			return fmt.Errorf("reading driver's stdout while %s was pending: %v", cmd, d.readErr)
-		}
-		return fmt.Errorf("driver closed its stdout instead of answering %s", cmd)
+		return fmt.Errorf("driver closed its stdout instead of answering %s, and kept running%s", cmd, lastWords)
 	}
+}
+
+func exitStatus(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
 }
 
 // fail marks the driver broken: after a protocol violation its stdout can
@@ -237,8 +342,24 @@ func (d *Driver) fail(err error) error {
 	case <-d.proc.Exited():
 	case <-time.After(200 * time.Millisecond):
 	}
-	d.broken = fmt.Errorf("%w\n--- driver %s, stderr (last lines) ---\n%s", err, d.proc, d.Stderr())
+	d.broken = fmt.Errorf("%w\n--- driver %s, stderr (last lines) ---\n%s", err, d.proc, lastLines(d.Stderr(), maxStderrShown))
 	return d.broken
+}
+
+// maxStderrShown caps the driver's stderr in an error message: enough for
+// a stack trace, not a flood.
+const maxStderrShown = 4 << 10
+
+// lastLines is the end of s, at most max bytes, starting at a line.
+func lastLines(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	s = s[len(s)-max:]
+	if i := strings.IndexByte(s, '\n'); i >= 0 && i < len(s)-1 {
+		s = s[i+1:]
+	}
+	return "[...]\n" + s
 }
 
 // Stderr is the tail of what the driver wrote to stderr.
@@ -259,5 +380,6 @@ func (d *Driver) Close() {
 	}
 	d.broken = errors.New("driver was closed")
 	d.mu.Unlock()
+	d.close.Do(func() { close(d.closed) })
 	d.proc.Stop()
 }

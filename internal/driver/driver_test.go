@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,6 +21,10 @@ import (
 // The test binary doubles as a misbehaving driver: with FAKE_DRIVER set it
 // plays the behaviour named there instead of running tests.
 func TestMain(m *testing.M) {
+	if os.Getenv("HOSTILE_DRIVER") != "" {
+		hostileDriver()
+		return
+	}
 	if b := os.Getenv("FAKE_DRIVER"); b != "" {
 		fakeDriver(b)
 		return
@@ -158,4 +164,16 @@ func TestInvocationArg(t *testing.T) {
 	_, ok = inv.Arg("sessionId")
 	assert.False(t, ok)
 	assert.Equal(t, `A/singular({"providerName":"default"}) -> "t"`, inv.String())
+}
+
+func TestLongErrorMessagesAreCapped(t *testing.T) {
+	long := strings.Repeat("é", maxErrorMessage) // 2 bytes a rune: the cap falls inside one
+	line, err := json.Marshal(map[string]any{"id": 4, "ok": false, "error": map[string]string{"kind": "sdk", "message": long}})
+	require.NoError(t, err)
+	a, err := decodeAnswer(line, 4, "send")
+	require.NoError(t, err)
+	require.NotNil(t, a.Error)
+	assert.LessOrEqual(t, len(a.Error.Message), maxErrorMessage+len("..."))
+	assert.True(t, utf8.ValidString(a.Error.Message), "cut inside a rune")
+	assert.True(t, strings.HasSuffix(a.Error.Message, "é..."))
 }

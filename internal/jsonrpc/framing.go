@@ -18,6 +18,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"conformance/internal/tailbuf"
 )
 
 // DefaultMaxFrameSize bounds one frame's body. The largest frames seen from
@@ -27,6 +29,11 @@ const DefaultMaxFrameSize = 16 << 20
 // maxHeaderLine bounds one header line, so a peer that never sends "\r\n"
 // cannot grow a line without limit.
 const maxHeaderLine = 4096
+
+// maxHeaderBlock bounds a frame's whole header block, so a peer that sends
+// header lines without end cannot keep the reader in one frame forever.
+// Real peers send one or two lines of a few dozen bytes.
+const maxHeaderBlock = 16 << 10
 
 // Errors a frame can fail with. They are wrapped with details; test with
 // errors.Is.
@@ -45,6 +52,7 @@ func ReadFrame(r *bufio.Reader, maxSize int) ([]byte, error) {
 		maxSize = DefaultMaxFrameSize
 	}
 	length := -1
+	headerBytes := 0
 	for first := true; ; first = false {
 		line, err := readHeaderLine(r)
 		if err != nil {
@@ -59,6 +67,9 @@ func ReadFrame(r *bufio.Reader, maxSize int) ([]byte, error) {
 		if line == "" {
 			break
 		}
+		if headerBytes += len(line) + 2; headerBytes > maxHeaderBlock {
+			return nil, fmt.Errorf("%w: header block longer than %d bytes", ErrBadHeader, maxHeaderBlock)
+		}
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
 			return nil, fmt.Errorf("%w: header line %q has no colon", ErrBadHeader, line)
@@ -66,9 +77,15 @@ func ReadFrame(r *bufio.Reader, maxSize int) ([]byte, error) {
 		if !strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
 			continue // Content-Type and the like carry nothing we need.
 		}
-		n, err := strconv.Atoi(strings.TrimSpace(value))
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("%w: Content-Length %q is not a non-negative integer", ErrBadHeader, strings.TrimSpace(value))
+		n, err := parseLength(strings.TrimSpace(value))
+		if err != nil {
+			return nil, err
+		}
+		// Two lengths that disagree leave the frame's end ambiguous: a
+		// peer reading the first and one reading the last would split
+		// the stream differently.
+		if length >= 0 && n != length {
+			return nil, fmt.Errorf("%w: conflicting Content-Length headers %d and %d", ErrBadHeader, length, n)
 		}
 		length = n
 	}
@@ -86,6 +103,20 @@ func ReadFrame(r *bufio.Reader, maxSize int) ([]byte, error) {
 		return nil, fmt.Errorf("reading %d-byte frame body: %w", length, err)
 	}
 	return body, nil
+}
+
+// parseLength parses a Content-Length value: decimal digits only (no sign,
+// no spaces), at most what an int holds.
+func parseLength(v string) (int, error) {
+	bad := v == ""
+	for _, c := range v {
+		bad = bad || c < '0' || c > '9'
+	}
+	n, err := strconv.Atoi(v)
+	if bad || err != nil {
+		return 0, fmt.Errorf("%w: Content-Length %q is not a non-negative integer", ErrBadHeader, tailbuf.Head([]byte(v), 40))
+	}
+	return n, nil
 }
 
 // readHeaderLine reads one "\r\n"-terminated line (a bare "\n" is accepted

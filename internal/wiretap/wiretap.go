@@ -12,6 +12,7 @@ package wiretap
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -220,7 +221,16 @@ func (t *Tap) relay(src, dst net.Conn, wire wirelog.Connection, dir wirelog.Dire
 			}
 			return
 		}
-		wire.Add(dir, body)
+		if json.Valid(body) {
+			wire.Add(dir, body)
+		} else {
+			// Forwarded all the same (the tap must not change what the
+			// other side sees), but logged as an error: the wire log holds
+			// JSON, and the steps and records that read it rely on that.
+			err := fmt.Errorf("%w: %q", jsonrpc.ErrInvalidJSON, truncate(body, 200))
+			wire.AddError(dir, err)
+			t.problem("wire tap: %s: %v", dir, err)
+		}
 		if err := jsonrpc.WriteFrame(dst, body); err != nil {
 			if !errors.Is(err, net.ErrClosed) {
 				t.problem("wire tap: %s: a frame was logged but not delivered (both sides closed): %v", dir, err)
@@ -229,4 +239,11 @@ func (t *Tap) relay(src, dst net.Conn, wire wirelog.Connection, dir wirelog.Dire
 			return
 		}
 	}
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "..."
 }
