@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"conformance/internal/matrix"
 )
@@ -110,4 +113,21 @@ func (p Parity) JSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
 	return enc.Encode(p)
+}
+
+// Validate checks a parity.json against the schema file
+// (schemas/parity.schema.json), naming what does not conform.
+func Validate(schemaPath string, parityJSON []byte) error {
+	schema, err := jsonschema.NewCompiler().Compile(schemaPath)
+	if err != nil {
+		return fmt.Errorf("schema %s: %w", schemaPath, err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(parityJSON))
+	if err != nil {
+		return fmt.Errorf("parity.json: %w", err)
+	}
+	if err := schema.Validate(doc); err != nil {
+		return fmt.Errorf("parity.json does not conform to %s: %w", schemaPath, err)
+	}
+	return nil
 }

@@ -22,6 +22,7 @@ func main() {
 	dirs := flag.String("results", "results", "comma-separated result folders to merge (each holds <label>/verdict.json)")
 	out := flag.String("out", "results", "where to write dashboard.html, parity.json and parity-comment.md")
 	features := flag.String("features", "features", "the feature files, which state the rules")
+	schema := flag.String("schema", "schemas/parity.schema.json", "the JSON Schema parity.json must conform to (checked before anything is written)")
 	allowMixed := flag.Bool("allow-mixed-commits", false, "merge runs of one label made with different suite commits (the newer run is kept)")
 	flag.Parse()
 	rules, err := contract.Load(*features)
@@ -42,12 +43,19 @@ func main() {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
 	}
+	var data bytes.Buffer
+	if err := p.JSON(&data); err != nil {
+		fail(err)
+	}
+	if err := dashboard.Validate(*schema, data.Bytes()); err != nil {
+		fail(err)
+	}
 	for _, o := range []struct {
 		name  string
 		write func(*bytes.Buffer) error
 	}{
 		{"dashboard.html", func(b *bytes.Buffer) error { return p.HTML(b) }},
-		{"parity.json", func(b *bytes.Buffer) error { return p.JSON(b) }},
+		{"parity.json", func(b *bytes.Buffer) error { _, err := b.Write(data.Bytes()); return err }},
 		{"parity-comment.md", func(b *bytes.Buffer) error { return p.Comment(b) }},
 	} {
 		var b bytes.Buffer
