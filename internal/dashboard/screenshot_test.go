@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"image"
 	"image/png"
@@ -18,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"conformance/internal/contract"
 	"conformance/internal/expectations"
 )
 
@@ -77,7 +79,17 @@ func TestScreenshotShowsTheMatrix(t *testing.T) {
 			in.Runs[i].Verdict = expectations.Verdict{ExpectedFailures: []expectations.Judged{knownFailure("disconnected session", "go keeps the session", "@BT-8")}}
 		}
 	}
-	p := build(t, in)
+	// Two tentative rules with their why, as features/tentative/ states
+	// them, unless the features already have them.
+	rules := repoRules(t)
+	if !rules[len(rules)-1].Tentative {
+		n := len(rules)
+		for i := 1; i <= 2; i++ {
+			rules = append(rules, contract.Rule{ID: fmt.Sprintf("BT-%d", n+i), Number: n + i, Title: "A proposed rule with a title as long as the stated ones",
+				Text: "A proposal.", Tentative: true, Why: "two SDKs disagree here and upstream fixed one of them in a later release, so the suite proposes the fixed behaviour"})
+		}
+	}
+	p := Build(rules, in, "abc123", "2026-12-01 10:00 UTC")
 	var b bytes.Buffer
 	require.NoError(t, p.HTML(&b))
 	dir := t.TempDir()
