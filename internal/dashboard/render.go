@@ -36,6 +36,12 @@ var page = template.Must(template.New("page.html.tmpl").Funcs(template.FuncMap{
 	"code":  codeSpans,
 	"inc":   func(n int) int { return n + 1 },
 	"label": Label,
+	"short": func(commit string) string {
+		if len(commit) > 12 {
+			return commit[:12]
+		}
+		return commit
+	},
 	"startsTentative": func(rules []Rule, i int) bool {
 		return rules[i].Tentative && (i == 0 || !rules[i-1].Tentative)
 	},
