@@ -107,13 +107,9 @@ func (p Parity) commentMatrix(cols int) string {
 		fmt.Fprintf(&b, "| %s |", mdCell(clip(title, 80)))
 		for _, c := range r.Cells[:cols] {
 			text := marks[c.State]
-			differ := false
-			for _, x := range c.Configs {
-				differ = differ || x.State != c.State
-			}
-			if differ {
+			if c.Differ() {
 				var parts []string
-				for _, x := range c.Configs {
+				for _, x := range c.Marks() {
 					parts = append(parts, x.Config+" "+marks[x.State])
 				}
 				text += " (" + strings.Join(parts, ", ") + ")"

@@ -539,3 +539,29 @@ func reproduce(r results.Run, tag string) string {
 	}
 	return cmd + " RUNTIME=" + def(r.Runtime, "fake") + " TRANSPORT=" + def(r.Transport, "tcp") + " RUNNER=" + def(r.Runner, "local")
 }
+
+// Marks are the configurations a matrix cell marks: those that ran the
+// rule (one that left it out, e.g. by TAGS, is no difference in
+// behaviour; the drill-down lists it), or all when none did.
+func (c Cell) Marks() []Config {
+	var ran []Config
+	for _, x := range c.Configs {
+		if x.State != NotRun {
+			ran = append(ran, x)
+		}
+	}
+	if len(ran) == 0 {
+		return c.Configs
+	}
+	return ran
+}
+
+// Differ reports whether the marked configurations disagree.
+func (c Cell) Differ() bool {
+	for _, x := range c.Marks() {
+		if x.State != c.State {
+			return true
+		}
+	}
+	return false
+}

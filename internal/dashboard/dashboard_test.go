@@ -148,6 +148,11 @@ func TestACellIsTheWorstStateOfItsConfigurationsAndSaysWhy(t *testing.T) {
 			assert.Equal(t, tc.configs, configs)
 		})
 	}
+	observed := cellAt(t, p, "BT-6", "node-1_0_14-g2")
+	assert.Equal(t, []Config{observed.Configs[0]}, observed.Marks(), "a configuration that left the rule out is no difference to mark")
+	assert.False(t, observed.Differ())
+	assert.True(t, cellAt(t, p, "BT-8", "node-1_0_14-g2").Differ())
+
 	c := cellAt(t, p, "BT-8", "node-1_0_14-g2")
 	require.Len(t, c.Scenarios, 2)
 	res := c.Scenarios[0].Results[0]

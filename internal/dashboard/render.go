@@ -45,14 +45,6 @@ var page = template.Must(template.New("page.html.tmpl").Funcs(template.FuncMap{
 	"startsTentative": func(rules []Rule, i int) bool {
 		return rules[i].Tentative && (i == 0 || !rules[i-1].Tentative)
 	},
-	"configsDiffer": func(c Cell) bool {
-		for _, x := range c.Configs {
-			if x.State != c.State {
-				return true
-			}
-		}
-		return false
-	},
 	"column": func(p Parity, id string) Column {
 		for _, c := range p.Columns {
 			if c.ID == id {
