@@ -337,6 +337,7 @@ func columns(runs []LoadedRun) ([]Column, [][]LoadedRun) {
 			return versionLess(gs[j].col.Version, gs[i].col.Version)
 		})
 		for _, g := range gs {
+			sort.SliceStable(g.runs, func(i, j int) bool { return configOrder(g.runs[i].Run) < configOrder(g.runs[j].Run) })
 			g.col.ID = columnID(g.col)
 			g.col.Runs = []string{}
 			for _, r := range g.runs {
@@ -347,6 +348,18 @@ func columns(runs []LoadedRun) ([]Column, [][]LoadedRun) {
 		}
 	}
 	return cols, members
+}
+
+// configOrder orders a build's configurations as the marks read: fake
+// before real runtime, then tcp before stdio, then local before container.
+func configOrder(r results.Run) string {
+	rank := func(s, first string) string {
+		if s == "" || s == first {
+			return "0"
+		}
+		return "1"
+	}
+	return rank(r.Runtime, "fake") + rank(r.Transport, "tcp") + rank(r.Runner, "local") + r.Label
 }
 
 func nameOf(sdk string) string {

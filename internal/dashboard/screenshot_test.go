@@ -79,6 +79,13 @@ func TestScreenshotShowsTheMatrix(t *testing.T) {
 			in.Runs[i].Verdict = expectations.Verdict{ExpectedFailures: []expectations.Judged{knownFailure("disconnected session", "go keeps the session", "@BT-8")}}
 		}
 	}
+	// make test runs each SDK on four configurations: so does node here.
+	for _, cfg := range [][2]string{{"fake", "stdio"}, {"real", "tcp"}} {
+		r := in.Runs[3] // node, fake runtime, tcp
+		require.Equal(t, "node", r.Label)
+		r.Label, r.Runtime, r.Transport = "node."+cfg[0]+"."+cfg[1], cfg[0], cfg[1]
+		in.Runs = append(in.Runs, r)
+	}
 	// Two tentative rules with their why, as features/tentative/ states
 	// them, unless the features already have them.
 	rules := repoRules(t)
@@ -90,6 +97,8 @@ func TestScreenshotShowsTheMatrix(t *testing.T) {
 		}
 	}
 	p := Build(rules, in, "abc123", "2026-12-01 10:00 UTC")
+	assert.Equal(t, []string{"node", "node.fake.stdio", "node.real.tcp", "node.real-runtime.stdio"}, p.Columns[0].Runs,
+		"configurations in the marks' order: fake before real, tcp before stdio")
 	var b bytes.Buffer
 	require.NoError(t, p.HTML(&b))
 	dir := t.TempDir()
