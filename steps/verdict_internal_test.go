@@ -170,3 +170,14 @@ func TestNotApplicableOnlyWithoutTheDeclaredCapability(t *testing.T) {
 		s.notApplicable(scenarioWith("@BT-10", "@needs-syncCallback")))
 	assert.Empty(t, s.notApplicable(scenarioWith("@BT-10")))
 }
+
+// A source build that declares no version is judged without the known
+// failures of released versions (expectations.File.For).
+func TestSDKVersionKnown(t *testing.T) {
+	for v, known := range map[string]bool{
+		"1.0.17": true, "v1.0.14": true, "1.0.12-SNAPSHOT": true,
+		"0.0.0.dev0": false, "0.0.0-dev": false, "(devel)": false, "": false,
+	} {
+		assert.Equal(t, known, sdkVersionKnown(v), v)
+	}
+}
