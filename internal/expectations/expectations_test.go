@@ -31,6 +31,7 @@ func TestParse(t *testing.T) {
 		{name: "empty file", body: "", wantErr: "no sdk"},
 		{name: "no versions", body: "sdk: x\nknown_failures:\n  - {scenario: s, step: st, message: m, reason: r}\n", wantErr: "has no versions"},
 		{name: "empty versions", body: "sdk: x\nknown_failures:" + sprintf(entry, "[]"), wantErr: "versions is empty"},
+		{name: "empty string", body: "sdk: x\nknown_failures:" + sprintf(entry, `""`), wantErr: "neither a version nor a range"},
 		{name: "bad range", body: "sdk: x\nknown_failures:" + sprintf(entry, `">=one"`), wantErr: "neither a version nor a range"},
 		{name: "all inside a list", body: "sdk: x\nknown_failures:" + sprintf(entry, `["all", "1.0.4"]`), wantErr: `"all" cannot be one entry`},
 		{name: "no step", body: "sdk: x\nknown_failures:\n  - {scenario: s, message: m, versions: all, reason: r}\n", wantErr: "has no step"},

@@ -126,6 +126,10 @@ func (v Versions) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads what MarshalJSON wrote (results/*/verdict.json).
 func (v *Versions) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*v = Versions{}
+		return nil
+	}
 	var items []string
 	var one string
 	if err := json.Unmarshal(b, &one); err == nil {
