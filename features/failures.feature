@@ -56,7 +56,15 @@ Feature: Unknown providers and failing callbacks
     Examples:
       | kind  |
       | plain |
+
+    @needs-syncCallback
+    Examples:
+      | kind  |
       | sync  |
+
+    @needs-asyncCallback
+    Examples:
+      | kind  |
       | async |
 
   # The fake runtime ends a turn at the first failed token request; the real

@@ -12,7 +12,7 @@ Feature: Resuming a session, and callbacks beside static credentials
     `session.resume` carries the flags as `session.create` does, and the
     callbacks given on resume are the ones invoked afterwards.
 
-  @BT-13
+  @BT-13 @needs-resume
   Scenario: Resuming with a new callback re-sends the flag, and the new callback is the one invoked
     When session "A" is created with a singular provider whose callback returns "old-{n}"
     And the SDK sends "What is 5+5?" in session "A"
@@ -27,7 +27,7 @@ Feature: Resuming a session, and callbacks beside static credentials
       | /v1/chat/completions | Bearer old-1  |
       | /v1/chat/completions | Bearer new-1  |
 
-  @BT-13
+  @BT-13 @needs-resume
   Scenario: Resuming with named providers re-sends each flag
     When session "A" is created with model "red/default" and these providers:
       | name | callback returns | apiKey     |

@@ -54,7 +54,7 @@ Feature: Token requests are scoped to the session they name
     And token request 2 was answered with the token "a-1"
     And the callback "A/singular" was invoked 1 time
 
-  @BT-8 @fake-only
+  @BT-8 @fake-only @needs-disconnectSession
   Scenario: A request naming a disconnected session gets an error, and the connection stays usable
     When session "A" is created with a singular provider whose callback returns "a-{n}"
     And session "B" is created with a singular provider whose callback returns "b-{n}"

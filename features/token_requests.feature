@@ -116,7 +116,7 @@ Feature: How the SDK answers the runtime's token requests
     And the runtime asks session "A" for a token for provider "default" 1 time in a row
     Then the SDK's answer to token request 1 is recorded as the observed behaviour "answer when the callback returns an empty string"
 
-  @BT-6 @observed @fake-only
+  @BT-6 @observed @fake-only @needs-nullReturn
   Scenario: A callback that returns null instead of a string
     When session "A" is created with a singular provider whose callback does:
       | invocation | does                      |
@@ -124,7 +124,7 @@ Feature: How the SDK answers the runtime's token requests
     And the runtime asks session "A" for a token for provider "default" 1 time in a row
     Then the SDK's answer to token request 1 is recorded as the observed behaviour "answer when the callback returns null"
 
-  @BT-6 @observed @fake-only
+  @BT-6 @observed @fake-only @needs-rawReturn
   Scenario: A callback that returns a number instead of a string
     When session "A" is created with a singular provider whose callback does:
       | invocation | does                      |

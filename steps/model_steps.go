@@ -23,7 +23,7 @@ func (sc *scenario) send(ctx context.Context, prompt, ref string) error {
 	if _, err := sc.sessionID(ref); err != nil {
 		return err
 	}
-	reply, err := sc.driver.Send(ctx, ref, prompt, turnTimeout)
+	reply, err := sc.driver.Send(ctx, ref, prompt, sc.turnTimeout)
 	if err != nil {
 		return fmt.Errorf("sending %q in session %q: %w", prompt, ref, err)
 	}
@@ -31,17 +31,22 @@ func (sc *scenario) send(ctx context.Context, prompt, ref string) error {
 	return nil
 }
 
-// sendFails runs a turn that must end in an error the SDK reports (not a
-// hang: the turn is bounded, and a timeout is a failure of this step too).
+// sendFails runs a turn that must end in an error the SDK reports. A hang
+// is not such an error: the suite waits turnTimeout, the driver is told to
+// wait longer (driver.TurnMargin), so a turn that runs out of time always
+// ends as the suite's own deadline and fails this step.
 func (sc *scenario) sendFails(ctx context.Context, prompt, ref string) error {
 	if _, err := sc.sessionID(ref); err != nil {
 		return err
 	}
-	reply, err := sc.driver.Send(ctx, ref, prompt, turnTimeout)
+	reply, err := sc.driver.Send(ctx, ref, prompt, sc.turnTimeout)
 	var sdkErr *driver.Error
+	var noAnswer *driver.NoAnswerError
 	switch {
 	case err == nil:
 		return fmt.Errorf("sending %q in session %q succeeded with reply %q, want the SDK to report the turn's error", prompt, ref, reply)
+	case errors.As(err, &noAnswer):
+		return fmt.Errorf("sending %q in session %q: the turn did not end within %s; want the SDK to report the turn's error, and a hang is not that: %w", prompt, ref, sc.turnTimeout, err)
 	case !errors.As(err, &sdkErr) || sdkErr.Kind != driver.KindSDK:
 		return fmt.Errorf("sending %q in session %q: want the SDK's error, got: %w", prompt, ref, err)
 	}

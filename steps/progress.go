@@ -39,7 +39,7 @@ func newProgress(w io.Writer, label, featuresDir, tags string) *progress {
 
 // finish reports a scenario. A known failure gets its reason in one line;
 // an unexpected one the whole error, with its diagnostics.
-func (p *progress) finish(r expectations.Result, known map[string]expectations.KnownFailure, err error) {
+func (p *progress) finish(r expectations.Judged, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done++
@@ -48,16 +48,17 @@ func (p *progress) finish(r expectations.Result, known map[string]expectations.K
 		where = fmt.Sprintf("%s %d/%d, %d left", p.label, p.done, p.total, p.total-p.done)
 	}
 	status, detail := string(r.Status), ""
-	k, isKnown := known[r.Scenario]
 	switch {
 	case r.Status == expectations.NotApplicable:
 		detail = r.Message
-	case r.Status == expectations.Failed && isKnown:
-		status, detail = "failed (known)", k.Reason
+	case r.Status == expectations.Failed && r.Expected:
+		status, detail = "failed (known)", r.Reason
+	case r.Status == expectations.Failed && r.Note != "":
+		status, detail = "FAILED", fmt.Sprintf("at step %q (%s): %s", r.Step, r.Note, err)
 	case r.Status == expectations.Failed:
-		status, detail = "FAILED", err.Error()
-	case r.Status == expectations.Passed && isKnown:
-		status, detail = "PASSED (known failure)", "listed in expectations: "+k.Reason
+		status, detail = "FAILED", fmt.Sprintf("at step %q: %s", r.Step, err)
+	case r.Status == expectations.Passed && r.Expected:
+		status, detail = "PASSED (known failure)", "listed in expectations: "+r.Reason
 	}
 	fmt.Fprintf(p.w, "[%s] %-14s %s\n", where, status, r.Scenario)
 	if detail != "" {

@@ -23,6 +23,12 @@ import (
 // SDK needs (a turn takes milliseconds against the fake runtime, well
 // under a second against the real one) and low
 // enough that a hung SDK fails the scenario quickly with a message.
+//
+// A turn is the suite's to time: the suite waits turnTimeout for send, and
+// tells the driver to wait turnTimeout + driver.TurnMargin (30 s), so a
+// hung turn always ends as the suite's deadline, never as an SDK timeout
+// error that a step could take for the turn's reported error. A driver
+// waits at most 5 s for session.idle after an SDK error, inside that budget.
 const (
 	driverStartTimeout = 60 * time.Second // a cold Node start on a busy CI
 	commandTimeout     = 30 * time.Second
@@ -46,17 +52,21 @@ type scenario struct {
 	lastReply    string
 	observations []expectations.Observation // recorded by "observed behaviour" steps
 
-	notApplicable string // why the scenario does not apply, if it does not
+	notApplicable string        // why the scenario does not apply, if it does not
+	needs         []string      // driver capabilities the scenario's @needs-<capability> tags ask for
+	failedStep    string        // the text of the step that failed, if one did
+	turnTimeout   time.Duration // how long a turn may take (turnTimeout; shorter in tests)
 }
 
 func newScenario(s *suiteRun) *scenario {
-	return &scenario{suite: s, sessions: map[string]string{}, callbacks: map[string]*driver.Callback{}}
+	return &scenario{suite: s, sessions: map[string]string{}, callbacks: map[string]*driver.Callback{}, turnTimeout: turnTimeout}
 }
 
 // register wires the scenario's hooks and steps into godog.
 func (sc *scenario) register(ctx *godog.ScenarioContext) {
 	ctx.Before(sc.before)
 	ctx.After(sc.after)
+	ctx.StepContext().After(sc.afterStep)
 	sc.registerSessionSteps(ctx)
 	sc.registerWireSteps(ctx)
 	sc.registerTokenSteps(ctx)
@@ -64,6 +74,7 @@ func (sc *scenario) register(ctx *godog.ScenarioContext) {
 }
 
 func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+	sc.needs = neededCapabilities(p)
 	if why := sc.suite.notApplicable(p); why != "" {
 		sc.notApplicable = why
 		return ctx, godog.ErrSkip
@@ -71,12 +82,30 @@ func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Cont
 	return ctx, nil
 }
 
+// afterStep remembers the first step that did not pass, for the verdict:
+// a known failure names the step it fails at.
+func (sc *scenario) afterStep(ctx context.Context, st *godog.Step, status godog.StepResultStatus, _ error) (context.Context, error) {
+	if sc.failedStep == "" && status != godog.StepPassed && status != godog.StepSkipped {
+		sc.failedStep = st.Text
+	}
+	return ctx, nil
+}
+
+// neededCapabilities reads a scenario's @needs-<capability> tags.
+func neededCapabilities(p *godog.Scenario) []string {
+	var needs []string
+	for _, t := range p.Tags {
+		if c, ok := strings.CutPrefix(t.Name, "@needs-"); ok {
+			needs = append(needs, c)
+		}
+	}
+	return needs
+}
+
 // step registers a step definition whose errors carry what a reader needs
 // to understand the failure: the wire log, what the model endpoint saw, the
 // callback invocations and the driver's stderr. (godog's after-step hooks
 // can only add an error beside the step's, which would print it twice.)
-// A driver's "unsupported" answer means the SDK has no API for what the
-// scenario needs: the scenario is then not applicable, never passed.
 func (sc *scenario) step(ctx *godog.ScenarioContext, expr string, fn any) {
 	v := reflect.ValueOf(fn)
 	if t := v.Type(); t.NumOut() == 0 || t.Out(t.NumOut()-1) != reflect.TypeFor[error]() {
@@ -90,22 +119,37 @@ func (sc *scenario) step(ctx *godog.ScenarioContext, expr string, fn any) {
 		if errOut.IsNil() {
 			return out
 		}
-		err := errOut.Interface().(error)
-		var unsupported *driver.Error
-		switch {
-		case errors.As(err, &unsupported) && unsupported.Kind == driver.KindUnsupported:
-			sc.notApplicable = unsupported.Message
-			err = godog.ErrSkip
-		case errors.Is(err, errNeedsFakeRuntime):
-			sc.notApplicable = err.Error()
-			err = godog.ErrSkip
-		default:
-			err = fmt.Errorf("%w\n%s", err, sc.diagnostics())
-		}
+		err := sc.stepError(errOut.Interface().(error))
 		out[len(out)-1] = reflect.ValueOf(&err).Elem()
 		return out
 	})
 	ctx.Step(expr, wrapped.Interface())
+}
+
+// stepError turns a step's error into what godog gets. Only the run's
+// configuration makes a scenario not applicable: its tags, checked
+// against the driver's hello before it starts (suiteRun.notApplicable),
+// or a step only the fake runtime can do on the real one. A driver that
+// answers "unsupported" while the scenario runs fails it: either it
+// declared the capability the scenario needs, or the scenario needs none
+// (every SDK must do it).
+func (sc *scenario) stepError(err error) error {
+	var unsupported *driver.Error
+	switch {
+	case errors.As(err, &unsupported) && unsupported.Kind == driver.KindUnsupported:
+		declared := fmt.Sprintf("the driver's hello declares capabilities %q", sc.suite.hello.Capabilities)
+		if len(sc.needs) == 0 {
+			err = fmt.Errorf("%w; but this scenario needs no optional capability (no @needs- tag), so every SDK must do it (%s)", err, declared)
+		} else {
+			err = fmt.Errorf("%w; but %s, including the %q this scenario needs (its @needs- tags): a driver must not declare what it cannot do", err, declared, sc.needs)
+		}
+		return fmt.Errorf("%w\n%s", err, sc.diagnostics())
+	case errors.Is(err, errNeedsFakeRuntime):
+		sc.notApplicable = err.Error()
+		return godog.ErrSkip
+	default:
+		return fmt.Errorf("%w\n%s", err, sc.diagnostics())
+	}
 }
 
 func (sc *scenario) diagnostics() string {
@@ -151,12 +195,15 @@ func (sc *scenario) after(ctx context.Context, p *godog.Scenario, err error) (co
 	case sc.notApplicable != "":
 		result.Status, result.Message = expectations.NotApplicable, sc.notApplicable
 	case err != nil && !errors.Is(err, godog.ErrSkip):
-		result.Status, result.Message = expectations.Failed, firstLine(err.Error())
+		result.Status, result.Message, result.Step = expectations.Failed, firstLine(err.Error()), sc.failedStep
+		if hookErr != nil || result.Step == "" {
+			result.Step = expectations.AfterScenario
+		}
 	case hasTag(p, "@observed"):
 		result.Status = expectations.Observed
 	}
 	sc.suite.record(result)
-	sc.suite.progress.finish(result, sc.suite.known, err)
+	sc.suite.progress.finish(sc.suite.expected.Judge(result), err)
 	return ctx, hookErr
 }
 

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Masterminds/semver/v3"
 	"github.com/cucumber/godog"
 
 	"conformance/internal/driver"
@@ -94,7 +95,7 @@ type suiteRun struct {
 	realOpts    []realruntime.Option // how to start the real runtime, when runtimeKind is RuntimeReal
 	sharedReal  *realruntime.Runtime // the run's real runtime, shared by its scenarios (TCP only)
 	progress    *progress
-	known       map[string]expectations.KnownFailure // this SDK version's known failures
+	expected    expectations.Build // this SDK build's known failures
 
 	mu      sync.Mutex
 	results []expectations.Result
@@ -107,8 +108,15 @@ func (s *suiteRun) record(r expectations.Result) {
 }
 
 // notApplicable says why a scenario does not apply to this SDK build, from
-// its tags: @gen2 needs the second contract generation (CONTRACT.md).
+// its tags: @gen2 needs the second contract generation (CONTRACT.md),
+// @fake-only the fake runtime, and @needs-<capability> a capability the
+// driver declared in its hello (drivers/PROTOCOL.md).
 func (s *suiteRun) notApplicable(p *godog.Scenario) string {
+	for _, c := range neededCapabilities(p) {
+		if !s.hello.Has(c) {
+			return fmt.Sprintf("needs the driver capability %q (tag @needs-%s); the %s driver declares %q", c, c, s.hello.SDK, s.hello.Capabilities)
+		}
+	}
 	if hasTag(p, "@gen2") && s.hello.Generation < 2 {
 		return fmt.Sprintf("needs contract generation 2; %s %s is generation %d", s.hello.SDK, s.hello.SDKVersion, s.hello.Generation)
 	}
@@ -223,7 +231,7 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	if err := os.RemoveAll(filepath.Join(resultsDir, "wire")); err != nil { // a record per scenario of this run only
 		return nil, err
 	}
-	run := &suiteRun{startDriver: start, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, realOpts: realOpts, sharedReal: sharedReal, known: exp.Known(hello.SDKVersion),
+	run := &suiteRun{startDriver: start, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, realOpts: realOpts, sharedReal: sharedReal, expected: exp.For(hello.SDKVersion, sdkVersionKnown(hello.SDKVersion)),
 		progress: newProgress(cfg.Output, cfg.Label(), filepath.Join(cfg.Root, "features"), cfg.Tags)}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + cfg.Label(),
@@ -246,12 +254,21 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	if len(run.results) == 0 {
 		return nil, fmt.Errorf("%s: godog ran no scenario (status %d); check the tag filter %q", cfg.Label(), status, cfg.Tags)
 	}
-	report := &Report{Label: cfg.Label(), Config: cfg, Hello: hello, Verdict: exp.Judge(hello.SDKVersion, run.results), ResultsDir: resultsDir}
+	report := &Report{Label: cfg.Label(), Config: cfg, Hello: hello, Verdict: run.expected.Verdict(run.results), ResultsDir: resultsDir}
 	if err := writeVerdict(report, runtimeVersion); err != nil {
 		return nil, err
 	}
 	printVerdict(cfg.Output, report)
 	return report, nil
+}
+
+// sdkVersionKnown says whether a driver's sdkVersion is a real release
+// version: a source build that declares none calls itself "0.0.0.dev0"
+// (Python) or "(devel)" (Go), and then the known failures of released
+// versions do not apply to it (expectations.File.For).
+func sdkVersionKnown(v string) bool {
+	sv, err := semver.NewVersion(v)
+	return err == nil && (sv.Major() != 0 || sv.Minor() != 0 || sv.Patch() != 0)
 }
 
 // helloOnce starts the driver once before the scenarios, so that a driver
@@ -312,13 +329,22 @@ func printVerdict(w io.Writer, r *Report) {
 	v := r.Verdict
 	fmt.Fprintf(w, "\n%s (%s %s, generation %d): %s\n", r.Label, r.Hello.SDK, r.Hello.SDKVersion, r.Hello.Generation, v.Summary())
 	for _, j := range v.UnexpectedFailures {
-		fmt.Fprintf(w, "  UNEXPECTED FAILURE  %s: %s\n", j.Scenario, j.Message)
+		fmt.Fprintf(w, "  UNEXPECTED FAILURE  %s: at step %q: %s\n", j.Scenario, j.Step, j.Message)
+		if j.Note != "" {
+			fmt.Fprintf(w, "                      (%s)\n", j.Note)
+		}
 	}
 	for _, j := range v.UnexpectedPasses {
 		fmt.Fprintf(w, "  UNEXPECTED PASS     %s (listed as a known failure: %s); remove it from expectations/%s.yaml\n", j.Scenario, j.Reason, r.Hello.SDK)
 	}
+	for _, k := range v.Stale {
+		fmt.Fprintf(w, "  STALE KNOWN FAILURE %s (%s, versions %s) did not happen in this run; update or remove it in expectations/%s.yaml\n", k.Scenario, k.Step, k.Versions, r.Hello.SDK)
+	}
 	for _, j := range v.ExpectedFailures {
 		fmt.Fprintf(w, "  expected failure    %s: %s\n", j.Scenario, j.Reason)
+	}
+	for _, k := range v.NotRun {
+		fmt.Fprintf(w, "  known failure not run %s (versions %s): neither confirmed nor refuted by this run\n", k.Scenario, k.Versions)
 	}
 	for _, j := range v.NotApplicable {
 		fmt.Fprintf(w, "  not applicable      %s: %s\n", j.Scenario, j.Message)

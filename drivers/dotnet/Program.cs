@@ -91,7 +91,7 @@ sealed class Driver
 
     static readonly string SdkVersion = ReadSdkVersion();
 
-    static readonly string[] Capabilities = ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "rawReturn"];
+    static readonly string[] Capabilities = ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn"];
 
     public static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

@@ -175,7 +175,7 @@ const commands = {
     return {
       sdk: "node", sdkVersion: sdkPackage.pkg.version, language: "typescript",
       generation: GENERATIONS[callbackField], callbackField,
-      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "rawReturn"],
+      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "rawReturn"],
     };
   },
   connect: async (cmd) => {

@@ -219,7 +219,7 @@ class Driver:
             return {"sdk": "python", "sdkVersion": sdk_version(), "language": "python",
                     "generation": GENERATIONS[CALLBACK_FIELD], "callbackField": CALLBACK_FIELD,
                     "capabilities": ["providers", "resume", "syncCallback", "asyncCallback",
-                                     "disconnectSession", "stdio", "rawReturn"]}
+                                     "disconnectSession", "stdio", "nullReturn", "rawReturn"]}
         if name == "connect":
             address = need(cmd, "runtimeAddress", str, "connect")
             if self.client is not None:

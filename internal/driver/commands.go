@@ -42,16 +42,23 @@ func (d *Driver) ResumeSession(ctx context.Context, spec SessionSpec) (string, e
 	return res.SessionID, err
 }
 
-// Send sends a prompt in session ref and waits for the turn to end; the
-// driver gets timeout for the turn and the call a little more, so that the
-// SDK's own timeout error wins over the suite's.
+// TurnMargin is how much longer the driver's own wait for a turn (send's
+// timeoutMs) lasts than the suite's. The suite's deadline therefore always
+// fires first: a turn that runs out of time ends as a *NoAnswerError, never
+// as an SDK timeout error that would look like the turn's reported error.
+const TurnMargin = 10 * time.Second
+
+// Send sends a prompt in session ref and waits at most timeout for the turn
+// to end. The driver is told to wait timeout+TurnMargin, so when the turn
+// hangs the call fails with *NoAnswerError (and the driver, whose answer
+// can no longer be lined up, is broken: the scenario is over anyway).
 func (d *Driver) Send(ctx context.Context, ref, prompt string, timeout time.Duration) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var res struct {
 		Reply string `json:"reply"`
 	}
-	err := d.Call(ctx, "send", map[string]any{"ref": ref, "prompt": prompt, "timeoutMs": timeout.Milliseconds()}, &res)
+	err := d.Call(ctx, "send", map[string]any{"ref": ref, "prompt": prompt, "timeoutMs": (timeout + TurnMargin).Milliseconds()}, &res)
 	return res.Reply, err
 }
 

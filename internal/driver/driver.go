@@ -242,7 +242,7 @@ func (d *Driver) Call(ctx context.Context, cmd string, fields any, result any) e
 		case <-lastChance:
 			return d.fail(d.diedError(cmd))
 		case <-ctx.Done():
-			return d.fail(fmt.Errorf("driver did not answer %s (id %d) within %s", cmd, id, budget))
+			return d.fail(&NoAnswerError{Command: cmd, ID: id, Budget: budget})
 		case raw, ok := <-d.lines:
 			if !ok {
 				return d.fail(d.diedError(cmd))
@@ -290,6 +290,19 @@ func decodeAnswer(raw []byte, id int, cmd string) (answer, error) {
 	}
 	a.Error = nil // an ok answer's stray error object means nothing
 	return a, nil
+}
+
+// NoAnswerError is a command the driver did not answer before the
+// caller's deadline. For send it is how a turn that runs out of time ends
+// (see Send): the suite's deadline, not the SDK's, decides.
+type NoAnswerError struct {
+	Command string
+	ID      int
+	Budget  time.Duration
+}
+
+func (e *NoAnswerError) Error() string {
+	return fmt.Sprintf("driver did not answer %s (id %d) within %s", e.Command, e.ID, e.Budget)
 }
 
 func commandLine(id int, cmd string, fields any) ([]byte, error) {

@@ -18,6 +18,20 @@ type Hello struct {
 	Capabilities  []string `json:"capabilities"`
 }
 
+// Capabilities are the optional parts of the protocol a driver may declare
+// in its hello (PROTOCOL.md). A scenario that needs one carries the tag
+// @needs-<capability>; without the declaration it is not applicable.
+var Capabilities = []string{
+	"providers",         // named providers (rules BT-1, BT-2, BT-5 need them: every driver must have them)
+	"resume",            // resumeSession
+	"syncCallback",      // callback.style "sync", responses without delayMs
+	"asyncCallback",     // callback.style "async"
+	"disconnectSession", // the disconnectSession command
+	"stdio",             // connect over the SDK's stdio transport
+	"nullReturn",        // a callback response {"value": null}
+	"rawReturn",         // a callback response {"value": <any JSON>}
+}
+
 // Has reports whether the driver declared a capability.
 func (h Hello) Has(capability string) bool {
 	for _, c := range h.Capabilities {

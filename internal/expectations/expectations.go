@@ -1,17 +1,19 @@
-// Package expectations holds what the suite expects of each SDK: the
-// scenarios it is known to fail and why. A real SDK that breaks a rule is a
-// finding to record, not a reason for a red build; a run fails only on an
-// unexpected result: a failure nobody recorded, or a recorded failure that
-// now passes (the record is stale and must go).
+// Package expectations holds what the suite expects of each SDK: the ways
+// it is known to fail, each named by scenario, failing step, a fragment of
+// the failure message and the SDK versions, with the reason. A real SDK that
+// breaks a rule is a finding to record, not a reason for a red build; a run
+// fails only on an unexpected result: a failure nobody recorded (also a
+// listed scenario failing another way), or a recorded failure that the run
+// no longer shows (the record is stale and must go).
 package expectations
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -23,24 +25,30 @@ type File struct {
 	KnownFailures []KnownFailure `yaml:"known_failures"`
 }
 
-// KnownFailure is one scenario an SDK is known to fail.
+// KnownFailure is one way an SDK is known to fail one scenario: the step
+// that fails and a fragment of its failure message that identifies the
+// break. The same scenario failing at another step or with another message
+// is a different failure, and unexpected.
 type KnownFailure struct {
-	Scenario string `yaml:"scenario"`
-	Reason   string `yaml:"reason"`
-	// Versions, when given, limits the entry to these SDK versions.
-	Versions []string `yaml:"versions,omitempty"`
+	Scenario string `yaml:"scenario" json:"scenario"`
+	// Step is the failing step's text as in the feature, without its
+	// keyword (Given/When/Then/And).
+	Step string `yaml:"step" json:"step"`
+	// Message is a fragment of the failure's first line.
+	Message  string   `yaml:"message" json:"message"`
+	Versions Versions `yaml:"versions" json:"versions"`
+	// Reason says what the SDK does, which rule it breaks, and the wire
+	// evidence.
+	Reason string `yaml:"reason" json:"reason"`
 }
 
-func (k KnownFailure) appliesTo(version string) bool {
-	if len(k.Versions) == 0 {
-		return true
-	}
-	for _, v := range k.Versions {
-		if v == version {
-			return true
-		}
-	}
-	return false
+// matches reports whether a failed result is this known failure.
+func (k KnownFailure) matches(r Result) bool {
+	return r.Status == Failed && r.Scenario == k.Scenario && r.Step == k.Step && strings.Contains(r.Message, k.Message)
+}
+
+func (k KnownFailure) describe() string {
+	return fmt.Sprintf("at step %q with a message containing %q", k.Step, k.Message)
 }
 
 // Load reads dir/<sdk>.yaml. A missing file means no known failures.
@@ -53,27 +61,49 @@ func Load(dir, sdk string) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	var f File
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	// io.EOF: an empty file, which lists no known failures.
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return File{}, fmt.Errorf("%s: %w", path, err)
+	f, err := Parse(path, b)
+	if err != nil {
+		return File{}, err
 	}
 	if f.SDK != sdk {
 		return File{}, fmt.Errorf("%s: sdk is %q, want %q", path, f.SDK, sdk)
 	}
-	seen := map[string]bool{}
+	return f, nil
+}
+
+// Parse reads an expectations file's content; name (the file's path) is
+// for messages. Every known failure must name its scenario, step, message,
+// versions and reason.
+func Parse(name string, data []byte) (File, error) {
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	// io.EOF: an empty file, which lists no known failures.
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return File{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if strings.TrimSpace(f.SDK) == "" {
+		return File{}, fmt.Errorf("%s: no sdk: the file must say which SDK it is for", name)
+	}
+	type key struct{ scenario, step, message string }
+	seen := map[key]bool{}
 	for i, k := range f.KnownFailures {
+		what := fmt.Sprintf("%s: known failure %d (%q)", name, i+1, k.Scenario)
 		switch {
 		case strings.TrimSpace(k.Scenario) == "":
-			return File{}, fmt.Errorf("%s: known_failures[%d] has no scenario", path, i)
+			return File{}, fmt.Errorf("%s: known failure %d has no scenario", name, i+1)
+		case strings.TrimSpace(k.Step) == "":
+			return File{}, fmt.Errorf("%s has no step: name the step that fails, as in the feature", what)
+		case strings.TrimSpace(k.Message) == "":
+			return File{}, fmt.Errorf("%s has no message: give a fragment of the failure message that identifies the break", what)
+		case !k.Versions.IsSet():
+			return File{}, fmt.Errorf("%s has no versions: say \"all\", a range such as \">=1.0.4 <1.0.18\", or a list", what)
 		case strings.TrimSpace(k.Reason) == "":
-			return File{}, fmt.Errorf("%s: known failure %q has no reason; every expected failure needs one", path, k.Scenario)
-		case seen[k.Scenario]:
-			return File{}, fmt.Errorf("%s: scenario %q is listed twice", path, k.Scenario)
+			return File{}, fmt.Errorf("%s has no reason; every expected failure needs one, with the wire evidence", what)
+		case seen[key{k.Scenario, k.Step, k.Message}]:
+			return File{}, fmt.Errorf("%s is listed twice with the same step and message", what)
 		}
-		seen[k.Scenario] = true
+		seen[key{k.Scenario, k.Step, k.Message}] = true
 	}
 	return f, nil
 }
@@ -102,17 +132,29 @@ type Result struct {
 	Scenario string   `json:"scenario"`
 	Tags     []string `json:"tags"`
 	Status   Status   `json:"status"`
+	// Step is the text of the step that failed (without its keyword), or
+	// AfterScenario when the scenario failed after its last step.
+	Step string `json:"step,omitempty"`
 	// Message is the failure, or why the scenario does not apply.
 	Message string `json:"message,omitempty"`
 	// Observations are values the scenario recorded, whatever its status.
 	Observations []Observation `json:"observations,omitempty"`
 }
 
+// AfterScenario is Result.Step of a failure found after the last step
+// (for example, unreadable frames from the SDK).
+const AfterScenario = "(after the scenario)"
+
 // Judged is a result with the expectation it was judged against.
 type Judged struct {
 	Result
+	// Expected: a failure that matched a known failure, or a pass of a
+	// scenario listed as failing.
 	Expected bool   `json:"expected"`
 	Reason   string `json:"reason,omitempty"` // the known failure's reason
+	// Note explains an unexpected failure that resembles a known one: the
+	// entry it almost matched, or the versions it is known in.
+	Note string `json:"note,omitempty"`
 }
 
 // Verdict sorts a run's results by what they mean.
@@ -123,62 +165,156 @@ type Verdict struct {
 	UnexpectedPasses   []Judged `json:"unexpectedPasses"`
 	NotApplicable      []Judged `json:"notApplicable"`
 	Observed           []Judged `json:"observed"`
-	// Unused lists known failures of this version for scenarios the run
-	// did not include (for example, filtered out by tags).
-	Unused []KnownFailure `json:"unused,omitempty"`
+	// Stale lists known failures of this build whose scenario ran and
+	// did not fail that way (it passed, or failed another way): the
+	// entry no longer describes the SDK, and the run fails.
+	Stale []KnownFailure `json:"stale,omitempty"`
+	// NotRun lists known failures of this build whose scenario the run did
+	// not include (filtered out by tags, or not applicable): neither
+	// confirmed nor refuted.
+	NotRun []KnownFailure `json:"notRun,omitempty"`
+	// NotApplicableByRule counts the not-applicable scenarios per rule
+	// (BT-n, from the @BT-n tags): which rules the build was not checked on.
+	NotApplicableByRule map[string]int `json:"notApplicableByRule,omitempty"`
 }
 
-// OK reports whether the run had no unexpected result.
-func (v Verdict) OK() bool { return len(v.UnexpectedFailures) == 0 && len(v.UnexpectedPasses) == 0 }
+// OK reports whether the run had no unexpected result: no unexpected
+// failure, no unexpected pass, no stale known failure.
+func (v Verdict) OK() bool {
+	return len(v.UnexpectedFailures) == 0 && len(v.UnexpectedPasses) == 0 && len(v.Stale) == 0
+}
 
-// Known returns the known failures that apply to an SDK version, by
-// scenario name.
-func (f File) Known(version string) map[string]KnownFailure {
-	known := map[string]KnownFailure{}
-	for _, k := range f.KnownFailures {
-		if k.appliesTo(version) {
-			known[k.Scenario] = k
+// Build is a file's expectations for one SDK build.
+type Build struct {
+	file    File
+	version string
+	known   bool
+}
+
+// For returns the expectations for an SDK build of this version. known
+// says whether the version is the build's real one; a build from source
+// that declares none has an unknown version, and then only entries for
+// "all" versions apply: a failure matching another entry stays
+// unexpected, and its note says which released versions it is known in.
+func (f File) For(version string, known bool) Build {
+	return Build{file: f, version: version, known: known}
+}
+
+func (b Build) applies(k KnownFailure) bool {
+	return k.Versions.All() || (b.known && k.Versions.Contains(b.version))
+}
+
+// Judge judges one result against the known failures.
+func (b Build) Judge(r Result) Judged {
+	j, _ := b.judge(r)
+	return j
+}
+
+// judge also returns the index of the known failure the result matched
+// (-1 for none).
+func (b Build) judge(r Result) (Judged, int) {
+	j := Judged{Result: r}
+	var listed []KnownFailure // applicable entries for this scenario
+	for i, k := range b.file.KnownFailures {
+		if k.Scenario != r.Scenario || !b.applies(k) {
+			continue
+		}
+		if k.matches(r) {
+			j.Expected, j.Reason = true, k.Reason
+			return j, i
+		}
+		listed = append(listed, k)
+	}
+	switch {
+	case r.Status == Passed && len(listed) > 0:
+		j.Expected, j.Reason = true, listed[0].Reason
+	case r.Status != Failed:
+	case len(listed) > 0:
+		j.Note = fmt.Sprintf("expectations/%s.yaml lists this scenario failing %s; it failed at step %q",
+			b.file.SDK, listed[0].describe(), r.Step)
+	default:
+		for _, k := range b.file.KnownFailures {
+			if !k.matches(r) {
+				continue
+			}
+			if b.known {
+				j.Note = fmt.Sprintf("known in %s %s, which does not cover %s: %s", b.file.SDK, k.Versions, b.version, k.Reason)
+			} else {
+				j.Note = fmt.Sprintf("known in %s %s: %s (this build's version is unknown)", b.file.SDK, k.Versions, k.Reason)
+			}
+			break
 		}
 	}
-	return known
+	return j, -1
 }
 
-// Judge compares results with the expectations for the given SDK version.
-func (f File) Judge(version string, results []Result) Verdict {
-	known := f.Known(version)
+// Verdict judges a run's results.
+func (b Build) Verdict(results []Result) Verdict {
 	var v Verdict
-	ran := map[string]bool{}
+	ran := map[string]bool{} // scenarios that ran (not "not applicable")
+	matched := map[int]bool{}
 	for _, r := range results {
-		ran[r.Scenario] = true
-		k, isKnown := known[r.Scenario]
-		j := Judged{Result: r, Expected: isKnown, Reason: k.Reason}
+		j, i := b.judge(r)
+		if i >= 0 {
+			matched[i] = true
+		}
+		if r.Status != NotApplicable {
+			ran[r.Scenario] = true
+		}
 		switch {
 		case r.Status == NotApplicable:
 			v.NotApplicable = append(v.NotApplicable, j)
 		case r.Status == Observed:
 			v.Observed = append(v.Observed, j)
-		case r.Status == Passed && isKnown:
+		case r.Status == Passed && j.Expected:
 			v.UnexpectedPasses = append(v.UnexpectedPasses, j)
 		case r.Status == Passed:
 			v.Passed = append(v.Passed, j)
-		case isKnown:
+		case j.Expected:
 			v.ExpectedFailures = append(v.ExpectedFailures, j)
 		default:
 			v.UnexpectedFailures = append(v.UnexpectedFailures, j)
 		}
 	}
-	for name, k := range known {
-		if !ran[name] {
-			v.Unused = append(v.Unused, k)
+	for i, k := range b.file.KnownFailures {
+		switch {
+		case !b.applies(k) || matched[i]:
+		case ran[k.Scenario]:
+			v.Stale = append(v.Stale, k)
+		default:
+			v.NotRun = append(v.NotRun, k)
 		}
 	}
-	sort.Slice(v.Unused, func(i, j int) bool { return v.Unused[i].Scenario < v.Unused[j].Scenario })
+	v.NotApplicableByRule = countByRule(v.NotApplicable)
 	return v
 }
 
 // Summary is a one-line count.
 func (v Verdict) Summary() string {
-	return fmt.Sprintf("%d passed, %d failed (%d expected, %d unexpected), %d unexpectedly passed, %d not applicable, %d observed",
+	s := fmt.Sprintf("%d passed, %d failed (%d expected, %d unexpected), %d unexpectedly passed, %d not applicable, %d observed",
 		len(v.Passed), len(v.ExpectedFailures)+len(v.UnexpectedFailures), len(v.ExpectedFailures),
 		len(v.UnexpectedFailures), len(v.UnexpectedPasses), len(v.NotApplicable), len(v.Observed))
+	if len(v.Stale) > 0 {
+		s += fmt.Sprintf(", %d stale known failure(s)", len(v.Stale))
+	}
+	if len(v.NotRun) > 0 {
+		s += fmt.Sprintf(", %d known failure(s) not run", len(v.NotRun))
+	}
+	return s
+}
+
+// countByRule counts results per rule tag (@BT-n).
+func countByRule(js []Judged) map[string]int {
+	if len(js) == 0 {
+		return nil
+	}
+	counts := map[string]int{}
+	for _, j := range js {
+		for _, t := range j.Tags {
+			if strings.HasPrefix(t, "@BT-") {
+				counts[strings.TrimPrefix(t, "@")]++
+			}
+		}
+	}
+	return counts
 }

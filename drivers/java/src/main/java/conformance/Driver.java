@@ -80,7 +80,7 @@ public final class Driver {
             new Spelling("bearerTokenProvider", 2), new Spelling("getBearerToken", 1));
 
     private static final List<String> CAPABILITIES = List.of(
-            "providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "rawReturn");
+            "providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
