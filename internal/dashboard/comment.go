@@ -129,6 +129,12 @@ func evidence(col Column, r Rule, s Scenario, res Result) string {
 	if res.Reason != "" {
 		fmt.Fprintf(&b, "  listed as a known failure: %s\n", mdCell(clip(res.Reason, 300)))
 	}
+	if res.Step != "" {
+		fmt.Fprintf(&b, "  failed at step: %s\n", mdCell(clip(res.Step, 200)))
+	}
+	if res.Note != "" {
+		fmt.Fprintf(&b, "  note: %s\n", mdCell(clip(res.Note, 400)))
+	}
 	if res.Message != "" || len(res.Frames) > 0 {
 		b.WriteString("  ```\n")
 		if res.Message != "" {

@@ -168,11 +168,14 @@ type Scenario struct {
 
 // Result is a scenario's outcome in one run, with what shows it.
 type Result struct {
-	Run          string                     `json:"run"`
-	Config       string                     `json:"config"`
-	State        string                     `json:"state"`
-	Message      string                     `json:"message,omitempty"`
-	Reason       string                     `json:"reason,omitempty"` // the expectation's reason
+	Run     string `json:"run"`
+	Config  string `json:"config"`
+	State   string `json:"state"`
+	Step    string `json:"step,omitempty"` // the step that failed
+	Message string `json:"message,omitempty"`
+	Reason  string `json:"reason,omitempty"` // the expectation's reason
+	// Note explains an unexpected failure that resembles a known one.
+	Note         string                     `json:"note,omitempty"`
 	Observations []expectations.Observation `json:"observations,omitempty"`
 	// Frames are a few wire frames of the scenario that show the
 	// outcome (from results/<label>/wire/<scenario>.json), one per line.
@@ -493,7 +496,7 @@ func stateMax(agg, s string) string {
 }
 
 func resultOf(rule contract.Rule, r LoadedRun, j expectations.Judged) Result {
-	res := Result{Run: r.Label, Config: configMark(r.Run), Message: j.Message, Observations: j.Observations,
+	res := Result{Run: r.Label, Config: configMark(r.Run), Step: j.Step, Message: j.Message, Note: j.Note, Observations: j.Observations,
 		Reproduce: reproduce(r.Run, rule.Tag())}
 	switch {
 	case j.Status == expectations.NotApplicable:

@@ -50,6 +50,8 @@ func run(label, sdk, version string, gen int, runtime, transport string, v expec
 func fixture() Input {
 	unexpected := judged("unknown session", expectations.Failed, "@BT-8")
 	unexpected.Message = "token request was answered with a token, want a JSON-RPC error"
+	unexpected.Step = "the runtime asks for a token for an unknown session"
+	unexpected.Note = "known in go >=1.0.15, which does not cover 1.0.14"
 	na := judged("session id", expectations.NotApplicable, "@BT-7")
 	na.Message = "needs contract generation 2"
 	observed := judged("empty token", expectations.Observed, "@BT-6")
@@ -178,7 +180,7 @@ func TestHTMLIsOneOfflinePageWithTheMatrixAndItsDrillDown(t *testing.T) {
 		`<th data-sdk="dotnet">.NET`, `href="#d-node-1_0_14-g2-BT-8"`, `id="d-node-1_0_14-g2-BT-8"`, "✗ known failure", "✗ FAILS (unexpected)",
 		"keeps answering after disconnect", "#11 runtime-&gt;sdk providerToken.getToken", "needs contract generation 2",
 		"make conformance SDK=node TAGS=@BT-8 RUNTIME=real TRANSPORT=stdio RUNNER=local", "mutants 9/10", "not run here",
-		"this run&#39;s TAGS=@BT-8 left the rule out", `{&#34;token&#34;:&#34;&#34;}`, "<code>providerToken.getToken</code>",
+		"this run&#39;s TAGS=@BT-8 left the rule out", "failed at step: the runtime asks for a token for an unknown session", "known in go &gt;=1.0.15", `{&#34;token&#34;:&#34;&#34;}`, "<code>providerToken.getToken</code>",
 	} {
 		assert.Contains(t, html, want)
 	}
@@ -253,6 +255,8 @@ func TestCommentStaysUnderTheLimitWithManyRuns(t *testing.T) {
 	md := b.String()
 	assert.Contains(t, md, "### Unexpected results (2)")
 	assert.Contains(t, md, "token request was answered with a token, want a JSON-RPC error")
+	assert.Contains(t, md, "failed at step: the runtime asks for a token for an unknown session")
+	assert.Contains(t, md, "note: known in go >=1.0.15, which does not cover 1.0.14")
 	assert.Contains(t, md, "| ⚠️ known (ftl ⚠️ known, rsl ✅) |", "a difference between configurations shows")
 	assert.NotContains(t, md, "keeps answering after disconnect", "known failures are in the matrix, not listed")
 }
