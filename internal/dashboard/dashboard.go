@@ -157,6 +157,8 @@ type Config struct {
 	Config string `json:"config"`
 	State  string `json:"state"`
 	Reason string `json:"reason,omitempty"`
+	// Reproduce runs the rule's scenarios on this configuration.
+	Reproduce string `json:"reproduce"`
 }
 
 // Scenario is one of the rule's scenarios, with its result per run.
@@ -426,7 +428,7 @@ func cellOf(rule contract.Rule, col Column, runs []LoadedRun) Cell {
 	var naReasons, notRunReasons []string
 	anyState := ""
 	for _, r := range runs {
-		cfg := Config{Run: r.Label, Config: configMark(r.Run), State: NotRun}
+		cfg := Config{Run: r.Label, Config: configMark(r.Run), State: NotRun, Reproduce: reproduce(r.Run, rule.Tag())}
 		switch {
 		case r.NotRun != "":
 			cfg.Reason = r.NotRun

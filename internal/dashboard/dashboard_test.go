@@ -165,6 +165,8 @@ func TestACellIsTheWorstStateOfItsConfigurationsAndSaysWhy(t *testing.T) {
 	assert.Equal(t, "make conformance SDK=node TAGS=@BT-8 RUNTIME=fake TRANSPORT=tcp RUNNER=local", res.Reproduce)
 	assert.Equal(t, "make conformance SDK=node TAGS=@BT-8 RUNTIME=real TRANSPORT=stdio RUNNER=local", c.Scenarios[0].Results[1].Reproduce)
 	assert.Empty(t, c.Scenarios[1].Results[0].Frames, "a pass needs no wire frames")
+	assert.Equal(t, "make conformance SDK=dotnet TAGS=@BT-1 RUNTIME=fake TRANSPORT=tcp RUNNER=local", cellAt(t, p, "BT-1", "dotnet").Configs[0].Reproduce,
+		"a configuration that did not run says how to run it")
 	java := cellAt(t, p, "BT-8", "java-1_0_11-g2-source").Scenarios[0].Results[0]
 	assert.Equal(t, "make conformance SDK=java SDK_SOURCE=/src/java TAGS=@BT-8 RUNTIME=fake TRANSPORT=tcp RUNNER=local", java.Reproduce)
 }
