@@ -46,7 +46,8 @@ var driver = new Driver();
 await foreach (var line in lines.Reader.ReadAllAsync())
 {
     var (answer, stop) = await driver.HandleAsync(line);
-    answers.WriteLine(answer.ToJsonString(Driver.Json));
+    // RS before each answer marks it as protocol (PROTOCOL.md, "Framing").
+    answers.WriteLine("\u001e" + answer.ToJsonString(Driver.Json));
     if (stop)
     {
         break;

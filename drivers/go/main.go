@@ -119,8 +119,7 @@ type driver struct {
 func main() {
 	// Only answers may reach stdout: keep it privately and send anything
 	// else that writes to os.Stdout (the SDK included) to stderr.
-	out := json.NewEncoder(os.Stdout)
-	out.SetEscapeHTML(false)
+	answers := os.Stdout
 	os.Stdout = os.Stderr
 	log.SetOutput(os.Stderr)
 
@@ -157,7 +156,15 @@ func main() {
 		} else {
 			ans["result"] = result
 		}
-		if err := out.Encode(ans); err != nil {
+		// RS before each answer marks it as protocol (PROTOCOL.md,
+		// "Framing"); one write, so no other output lands inside it.
+		line := bytes.NewBuffer([]byte{0x1e})
+		enc := json.NewEncoder(line)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(ans); err != nil {
+			log.Fatalf("encoding answer: %v", err)
+		}
+		if _, err := answers.Write(line.Bytes()); err != nil {
 			log.Fatalf("writing answer: %v", err)
 		}
 		if _, ok := result.(stopped); ok {

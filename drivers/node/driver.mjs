@@ -253,7 +253,8 @@ const input = createInterface({ input: process.stdin, crlfDelay: Infinity });
 input.on("line", (line) => {
   if (!line.trim()) return;
   queue = queue.then(async () => {
-    writeAnswer(JSON.stringify(await handle(line)) + "\n");
+    // RS before each answer marks it as protocol (PROTOCOL.md, "Framing").
+    writeAnswer("\x1e" + JSON.stringify(await handle(line)) + "\n");
     if (stopping) {
       await stopClient().catch(() => {});
       process.exit(0);

@@ -276,7 +276,8 @@ def error_message(e):
 
 
 def answer(msg):
-    _answers.write(json.dumps(msg, default=str) + "\n")
+    # RS before each answer marks it as protocol (PROTOCOL.md, "Framing").
+    _answers.write("\x1e" + json.dumps(msg, default=str) + "\n")
 
 
 async def serve(driver, line):

@@ -601,7 +601,8 @@ async fn main() {
                 .unwrap_or_else(|panic| Err(panicked(panic))),
             Err(failure) => Err(failure),
         };
-        let written = writeln!(out, "{}", answer_line(id, answer)).and_then(|_| out.flush());
+        // RS before each answer marks it as protocol (PROTOCOL.md, "Framing").
+        let written = writeln!(out, "\u{1e}{}", answer_line(id, answer)).and_then(|_| out.flush());
         if written.is_err() || stop {
             break; // stopped, or the suite is gone
         }

@@ -131,7 +131,8 @@ public final class Driver {
         Driver driver = new Driver();
         for (Optional<String> line; (line = lines.take()).isPresent();) {
             Answer answer = driver.handle(line.get());
-            answers.print(JSON.writeValueAsString(answer.json()) + "\n");
+            // RS before each answer marks it as protocol (PROTOCOL.md, "Framing").
+            answers.print("\u001e" + JSON.writeValueAsString(answer.json()) + "\n");
             answers.flush();
             if (answer.stop()) {
                 break;
