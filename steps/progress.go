@@ -68,6 +68,8 @@ func (p *progress) finish(r expectations.Result, known map[string]expectations.K
 // feature file; 0 if one cannot be read, which only costs the "left" count.
 func countScenarios(dir string) int {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.feature"))
+	tentative, _ := filepath.Glob(filepath.Join(dir, "tentative", "*.feature"))
+	files = append(files, tentative...)
 	n := 0
 	for _, f := range files {
 		r, err := os.Open(f)

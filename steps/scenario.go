@@ -47,6 +47,8 @@ type scenario struct {
 	observations []expectations.Observation // recorded by "observed behaviour" steps
 
 	notApplicable string // why the scenario does not apply, if it does not
+
+	tentative tentativeState // see tentative_steps.go
 }
 
 func newScenario(s *suiteRun) *scenario {
@@ -61,6 +63,7 @@ func (sc *scenario) register(ctx *godog.ScenarioContext) {
 	sc.registerWireSteps(ctx)
 	sc.registerTokenSteps(ctx)
 	sc.registerModelSteps(ctx)
+	sc.registerTentativeSteps(ctx)
 }
 
 func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Context, error) {
