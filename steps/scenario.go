@@ -64,6 +64,7 @@ func (sc *scenario) register(ctx *godog.ScenarioContext) {
 	sc.registerTokenSteps(ctx)
 	sc.registerModelSteps(ctx)
 	sc.registerTentativeSteps(ctx)
+	sc.registerObservedSteps(ctx)
 }
 
 func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Context, error) {

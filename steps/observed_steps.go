@@ -1,0 +1,128 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"conformance/internal/fakeruntime"
+	"conformance/internal/wirelog"
+)
+
+// Steps that record where SDKs differ and the contract is silent (tag
+// @observed, features/observed_differences.feature): they record a value
+// and fail only when there is nothing to record.
+
+func (sc *scenario) registerObservedSteps(ctx *godog.ScenarioContext) {
+	sc.step(ctx, `^the runtime asks session "([^"]+)" for a token for provider "([^"]+)" and records the answer within (\d+) s as the observed behaviour "([^"]+)"$`, sc.observeAskInSession)
+	sc.step(ctx, `^the runtime asks for a token for provider "([^"]+)" in a session it does not know, "([^"]+)", and records the answer within (\d+) s as the observed behaviour "([^"]+)"$`, sc.observeAskUnknownSession)
+	sc.step(ctx, `^after session "([^"]+)" is disconnected, the answer to token request (\d+) within (\d+) s is recorded as the observed behaviour "([^"]+)"$`, sc.observeAnswerAfterDisconnect)
+	sc.step(ctx, `^the median round trip of (\d+) token requests in a row for provider "([^"]+)" of session "([^"]+)" is recorded as the observed behaviour "([^"]+)"$`, sc.observeRoundTrip)
+}
+
+func (sc *scenario) observeAskInSession(ref, provider string, seconds int, name string) error {
+	id, err := sc.sessionID(ref)
+	if err != nil {
+		return err
+	}
+	return sc.askAndObserve(fakeruntime.TokenRequest{SessionID: id, ProviderName: provider}, seconds, name)
+}
+
+func (sc *scenario) observeAskUnknownSession(provider, sessionID string, seconds int, name string) error {
+	if sc.fake != nil {
+		if _, known := sc.fake.Session(sessionID); known {
+			return fmt.Errorf("session %q is known to the runtime: pick another id", sessionID)
+		}
+	}
+	return sc.askAndObserve(fakeruntime.TokenRequest{SessionID: sessionID, ProviderName: provider}, seconds, name)
+}
+
+// askAndObserve sends one request without waiting on it past the given
+// bound: an SDK that never answers is recorded as such, not failed.
+func (sc *scenario) askAndObserve(req fakeruntime.TokenRequest, seconds int, name string) error {
+	rt, err := sc.fakeRuntime("asking for a token outside a turn")
+	if err != nil {
+		return err
+	}
+	before := len(sc.tokenExchanges())
+	sc.tentative.pending = append(sc.tentative.pending, rt.StartAskToken(context.Background(), req))
+	i := before + 1
+	return sc.recordAnswerWithin(i, time.Duration(seconds)*time.Second, name)
+}
+
+// recordAnswerWithin waits up to bound for the answer to token request i
+// and records it, or that none came.
+func (sc *scenario) recordAnswerWithin(i int, bound time.Duration, name string) error {
+	deadline := time.Now().Add(bound)
+	for {
+		ex, err := sc.exchange(i)
+		if err == nil && ex.response != nil {
+			sc.observe(name, describeAnswer(ex.response))
+			return nil
+		}
+		if time.Now().After(deadline) {
+			if err != nil {
+				return err // the request never reached the wire: a suite problem
+			}
+			sc.observe(name, fmt.Sprintf("no answer within %s", bound))
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func describeAnswer(m *wirelog.Message) string {
+	if m.Error != nil {
+		return fmt.Sprintf("JSON-RPC error %d: %s", m.Error.Code, m.Error.Message)
+	}
+	return "result " + string(m.Result)
+}
+
+// observeAnswerAfterDisconnect disconnects a session while its token
+// request i is unanswered, and records what the runtime then gets.
+func (sc *scenario) observeAnswerAfterDisconnect(ctx context.Context, ref string, i, seconds int, name string) error {
+	ex, err := sc.exchange(i)
+	if err != nil {
+		return err
+	}
+	if ex.response != nil {
+		return fmt.Errorf("token request %d was already answered (%s): nothing is pending to observe", i, describeAnswer(ex.response))
+	}
+	if err := sc.disconnectSession(ctx, ref); err != nil {
+		return err
+	}
+	return sc.recordAnswerWithin(i, time.Duration(seconds)*time.Second, name)
+}
+
+// observeRoundTrip records the median time from a request to its answer,
+// with the callback answering at once. About 40 ms over TCP is the sign of
+// Nagle's algorithm left on (no TCP_NODELAY): the answer waits out the
+// runtime's delayed ACK.
+func (sc *scenario) observeRoundTrip(ctx context.Context, n int, provider, ref, name string) error {
+	if err := sc.askTokensInSequence(ctx, ref, provider, n); err != nil {
+		return err
+	}
+	all := sc.tokenExchanges()
+	var rtts []time.Duration
+	for _, ex := range all[len(all)-n:] {
+		if ex.response == nil {
+			return fmt.Errorf("token request #%s has no answer on the wire", ex.id)
+		}
+		rtts = append(rtts, ex.answeredAt.Sub(ex.sentAt))
+	}
+	slices.Sort(rtts)
+	median := rtts[len(rtts)/2]
+	reading := "no sign of Nagle's algorithm"
+	if median >= 30*time.Millisecond && median <= 60*time.Millisecond {
+		reading = "about the delayed-ACK wait: Nagle's algorithm on (no TCP_NODELAY)"
+	}
+	transport := "tcp"
+	if sc.suite.stdioShim != "" {
+		transport = "stdio"
+	}
+	sc.observe(name, fmt.Sprintf("%.1f ms over %s (%s)", float64(median.Microseconds())/1000, transport, reading))
+	return nil
+}
