@@ -66,3 +66,13 @@ Feature: Where the SDKs differ and the contract is silent, recorded as observed 
     Scenario: The round trip of a token request whose callback answers at once
       When session "A" is created with a singular provider whose callback returns "tok-{n}"
       Then the median round trip of 15 token requests in a row for provider "default" of session "A" is recorded as the observed behaviour "getToken round trip (TCP_NODELAY)"
+
+  Rule: BT-4 Default name
+
+    # The singular provider is "default" on the wire; a named provider may
+    # carry the same name. Which callback then answers "default", or
+    # whether the SDK refuses the config, no upstream text says.
+    @BT-4 @observed @fake-only
+    Scenario: A named provider called "default" beside a singular provider with a callback
+      When session "A" is created with a singular provider whose callback returns "singular-{n}" and a named provider "default" whose callback returns "named-{n}", and whether the SDK takes that config is recorded as the observed behaviour "named provider default beside a singular one"
+      Then the callbacks a token request for provider "default" of session "A" reaches, and its answer within 5 s, are recorded as the observed behaviour "callback a request for default reaches"

@@ -2,12 +2,15 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cucumber/godog"
 
+	"conformance/internal/driver"
 	"conformance/internal/fakeruntime"
 	"conformance/internal/wirelog"
 )
@@ -20,6 +23,8 @@ func (sc *scenario) registerObservedSteps(ctx *godog.ScenarioContext) {
 	sc.step(ctx, `^the runtime asks session "([^"]+)" for a token for provider "([^"]+)" and records the answer within (\d+) s as the observed behaviour "([^"]+)"$`, sc.observeAskInSession)
 	sc.step(ctx, `^the runtime asks for a token for provider "([^"]+)" in a session it does not know, "([^"]+)", and records the answer within (\d+) s as the observed behaviour "([^"]+)"$`, sc.observeAskUnknownSession)
 	sc.step(ctx, `^after session "([^"]+)" is disconnected, the answer to token request (\d+) within (\d+) s is recorded as the observed behaviour "([^"]+)"$`, sc.observeAnswerAfterDisconnect)
+	sc.step(ctx, `^session "([^"]+)" is created with a singular provider whose callback returns "([^"]*)" and a named provider "default" whose callback returns "([^"]*)", and whether the SDK takes that config is recorded as the observed behaviour "([^"]+)"$`, sc.observeDefaultBesideSingular)
+	sc.step(ctx, `^the callbacks a token request for provider "([^"]+)" of session "([^"]+)" reaches, and its answer within (\d+) s, are recorded as the observed behaviour "([^"]+)"$`, sc.observeWhichCallback)
 	sc.step(ctx, `^the median round trip of (\d+) token requests in a row for provider "([^"]+)" of session "([^"]+)" is recorded as the observed behaviour "([^"]+)"$`, sc.observeRoundTrip)
 }
 
@@ -124,5 +129,56 @@ func (sc *scenario) observeRoundTrip(ctx context.Context, n int, provider, ref, 
 		transport = "stdio"
 	}
 	sc.observe(name, fmt.Sprintf("%.1f ms over %s (%s)", float64(median.Microseconds())/1000, transport, reading))
+	return nil
+}
+
+// observeDefaultBesideSingular gives the SDK both a singular provider
+// (named "default" on the wire, BT-4) and a named provider called
+// "default", each with a callback. An SDK may refuse that; the refusal is
+// the observation then, and there is no session to ask.
+func (sc *scenario) observeDefaultBesideSingular(ctx context.Context, ref, singular, named, name string) error {
+	spec := sc.singularSpec(ref, driver.Tokens(singular))
+	spec.Providers = []driver.Provider{{Name: "default", Type: "openai", BaseURL: sc.model.URL() + "/named/v1", Callback: driver.Tokens(named)}}
+	spec.Models = []driver.ModelSpec{{ID: "default", Provider: "default", WireModel: "gpt-4o"}}
+	err := sc.openSession(ctx, spec)
+	var refused *driver.Error
+	switch {
+	case err == nil:
+		sc.observe(name, "accepted")
+		return nil
+	case errors.As(err, &refused) && refused.Kind == driver.KindSDK:
+		sc.observe(name, "refused: "+refused.Message)
+		sc.tentative.refused = true
+		return nil
+	}
+	return err
+}
+
+// observeWhichCallback asks for one token and records which of the
+// scenario's callbacks ran for it, and the answer.
+func (sc *scenario) observeWhichCallback(ctx context.Context, provider, ref string, seconds int, name string) error {
+	if _, ok := sc.sessions[ref]; !ok && sc.tentative.refused {
+		sc.observe(name, "not asked: the SDK refused the session's config")
+		return nil
+	}
+	before, err := sc.invocations(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.observeAskInSession(ref, provider, seconds, name+" (answer)"); err != nil {
+		return err
+	}
+	after, err := sc.invocations(ctx)
+	if err != nil {
+		return err
+	}
+	var ran []string
+	for _, inv := range after[len(before):] {
+		ran = append(ran, inv.Callback)
+	}
+	if len(ran) == 0 {
+		ran = []string{"none"}
+	}
+	sc.observe(name, strings.Join(ran, ", "))
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 type tentativeState struct {
 	pending []*fakeruntime.PendingToken // token requests sent and not yet awaited
 	secret  string                      // this scenario's random token stem, see secretStem
+	refused bool                        // the SDK refused the session config an observation gave it
 }
 
 // secretStem returns the scenario's random stem for tokens ("<secret>" in

@@ -281,8 +281,6 @@ func (d *driver) session(c command) (string, error) {
 		return "", protocolErr("%s needs ref and model", c.Cmd)
 	case resume && c.SessionID == "":
 		return "", protocolErr("resumeSession needs sessionId")
-	case c.Provider != nil && c.Providers != nil:
-		return "", protocolErr("provider and providers are exclusive")
 	case d.client == nil:
 		return "", protocolErr("%s before connect", c.Cmd)
 	}

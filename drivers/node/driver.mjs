@@ -134,8 +134,6 @@ async function openSession(cmd) {
   const ref = need(cmd, "ref", "string");
   const config = { model: need(cmd, "model", "string"), onPermissionRequest: approveAll };
   const sessionId = cmd.cmd === "resumeSession" ? need(cmd, "sessionId", "string") : undefined;
-  if (cmd.provider !== undefined && cmd.providers !== undefined)
-    throw protocol("provider and providers are exclusive");
   if (cmd.provider !== undefined) config.provider = makeProvider(cmd.provider, ref, false);
   if (need(cmd, "providers", "array", true))
     config.providers = cmd.providers.map((p) => makeProvider(p, ref, true));

@@ -364,9 +364,6 @@ impl Driver {
         } else {
             None
         };
-        if c.provider.is_some() && c.providers.is_some() {
-            return Err(protocol("provider and providers are exclusive"));
-        }
         let client = self
             .client
             .as_ref()

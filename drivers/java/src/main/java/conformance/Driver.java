@@ -273,9 +273,6 @@ public final class Driver {
         String ref = text(cmd, "ref", what);
         String model = text(cmd, "model", what);
         String sessionId = resume ? text(cmd, "sessionId", what) : null;
-        if (cmd.has("provider") && cmd.has("providers")) {
-            throw protocol("provider and providers are exclusive");
-        }
         ProviderConfig provider = cmd.has("provider") ? singular(cmd.get("provider"), ref) : null;
         List<NamedProviderConfig> providers = null;
         if (cmd.has("providers")) {
