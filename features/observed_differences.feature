@@ -76,3 +76,17 @@ Feature: Where the SDKs differ and the contract is silent, recorded as observed 
     Scenario: A named provider called "default" beside a singular provider with a callback
       When session "A" is created with a singular provider whose callback returns "singular-{n}" and a named provider "default" whose callback returns "named-{n}", and whether the SDK takes that config is recorded as the observed behaviour "named provider default beside a singular one"
       Then the callbacks a token request for provider "default" of session "A" reaches, and its answer within 5 s, are recorded as the observed behaviour "callback a request for default reaches"
+
+  Rule: BT-1 Wire flag
+
+    # session.provider.add (experimental in the runtime's RPC) adds named
+    # providers to a running session. Whether an SDK flags one with a
+    # callback, and whether a token request for it reaches that callback,
+    # no upstream text says.
+    @BT-1 @observed @fake-only
+    Scenario: A provider with a callback added to a running session
+      When session "A" is created with model "red/default" and these providers:
+        | name | callback returns |
+        | red  | red-{n}          |
+      And session "A" is given, after its creation, a named provider "late" whose callback returns "late-{n}", and what the SDK sends for it is recorded as the observed behaviour "provider added later, on the wire"
+      Then the callbacks a token request for provider "late" of session "A" reaches, and its answer within 5 s, are recorded as the observed behaviour "callback a request for a provider added later reaches"

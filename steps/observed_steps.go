@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -25,6 +26,7 @@ func (sc *scenario) registerObservedSteps(ctx *godog.ScenarioContext) {
 	sc.step(ctx, `^after session "([^"]+)" is disconnected, the answer to token request (\d+) within (\d+) s is recorded as the observed behaviour "([^"]+)"$`, sc.observeAnswerAfterDisconnect)
 	sc.step(ctx, `^session "([^"]+)" is created with a singular provider whose callback returns "([^"]*)" and a named provider "default" whose callback returns "([^"]*)", and whether the SDK takes that config is recorded as the observed behaviour "([^"]+)"$`, sc.observeDefaultBesideSingular)
 	sc.step(ctx, `^the callbacks a token request for provider "([^"]+)" of session "([^"]+)" reaches, and its answer within (\d+) s, are recorded as the observed behaviour "([^"]+)"$`, sc.observeWhichCallback)
+	sc.step(ctx, `^session "([^"]+)" is given, after its creation, a named provider "([^"]+)" whose callback returns "([^"]*)", and what the SDK sends for it is recorded as the observed behaviour "([^"]+)"$`, sc.observeAddProvider)
 	sc.step(ctx, `^the median round trip of (\d+) token requests in a row for provider "([^"]+)" of session "([^"]+)" is recorded as the observed behaviour "([^"]+)"$`, sc.observeRoundTrip)
 }
 
@@ -180,5 +182,36 @@ func (sc *scenario) observeWhichCallback(ctx context.Context, provider, ref stri
 		ran = []string{"none"}
 	}
 	sc.observe(name, strings.Join(ran, ", "))
+	return nil
+}
+
+// observeAddProvider adds a provider with a callback to a running session
+// (the runtime's session.provider.add), and records the provider object
+// the SDK sent for it: whether it carries hasBearerTokenProvider, and
+// whether the callback leaked into it.
+func (sc *scenario) observeAddProvider(ctx context.Context, ref, name, token, observation string) error {
+	if !sc.suite.hello.Has("addProviders") {
+		return &driver.Error{Command: "addProviders", Kind: driver.KindUnsupported,
+			Message: "the driver has no addProviders: this SDK exposes no session.provider.add the driver uses"}
+	}
+	if _, err := sc.sessionID(ref); err != nil {
+		return err
+	}
+	p := driver.Provider{Name: name, Type: "openai", BaseURL: sc.model.URL() + "/" + name + "/v1", Callback: driver.Tokens(token)}
+	sc.callbacks[ref+"/"+name] = p.Callback
+	cctx, cancel := context.WithTimeout(ctx, commandTimeout)
+	defer cancel()
+	if err := sc.driver.Call(cctx, "addProviders", map[string]any{"ref": ref, "providers": []driver.Provider{p}}, nil); err != nil {
+		return fmt.Errorf("adding provider %q to session %q: %w", name, ref, err)
+	}
+	adds := sc.runtime.Log().Requests(wirelog.SDKToRuntime, "session.provider.add")
+	if len(adds) == 0 {
+		return fmt.Errorf("the driver added provider %q, but the SDK sent no session.provider.add", name)
+	}
+	var params struct {
+		Providers []json.RawMessage `json:"providers"`
+	}
+	_ = json.Unmarshal(adds[len(adds)-1].Params, &params)
+	sc.observe(observation, fmt.Sprintf("session.provider.add sent providers %s", params.Providers))
 	return nil
 }

@@ -173,7 +173,7 @@ const commands = {
     return {
       sdk: "node", sdkVersion: sdkPackage.pkg.version, language: "typescript",
       generation: GENERATIONS[callbackField], callbackField,
-      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "rawReturn"],
+      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "rawReturn", "addProviders"],
     };
   },
   connect: async (cmd) => {
@@ -216,6 +216,16 @@ const commands = {
     if (!session) throw protocol(`unknown session ref "${ref}"`);
     sessions.delete(ref);
     await session.disconnect();
+    return {};
+  },
+  // session.rpc.provider.add is the generated, experimental RPC: the SDK
+  // sends the configs as given, callbacks included.
+  addProviders: async (cmd) => {
+    const ref = need(cmd, "ref", "string");
+    const session = sessions.get(ref);
+    if (!session) throw protocol(`unknown session ref "${ref}"`);
+    const providers = need(cmd, "providers", "array").map((p) => makeProvider(p, ref, true));
+    await session.rpc.provider.add({ providers });
     return {};
   },
   invocations: () => ({ invocations }),

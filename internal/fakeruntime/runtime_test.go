@@ -391,3 +391,18 @@ func TestStartAskTokenLetsOtherRequestsPassAPendingOne(t *testing.T) {
 	assert.Equal(t, "slow", a.Token)
 	assert.Equal(t, "slow", a.Request.ProviderName)
 }
+
+func TestProviderAddExtendsTheSessionsProviders(t *testing.T) {
+	rt, _ := start(t)
+	sdk := connectSDK(t, rt, rotating("t"))
+	sdk.call(t, "session.create", map[string]any{"sessionId": "s", "model": "red/m",
+		"providers": []map[string]any{{"name": "red", "baseUrl": "http://red"}}})
+	assert.JSONEq(t, `{"models":[]}`, string(sdk.call(t, "session.provider.add", map[string]any{"sessionId": "s",
+		"providers": []map[string]any{{"name": "late", "baseUrl": "http://late", "hasBearerTokenProvider": true}}})))
+	s, ok := rt.Session("s")
+	require.True(t, ok)
+	require.Len(t, s.Providers, 2)
+	assert.Equal(t, "late", s.Providers[1].Name)
+	assert.True(t, s.Providers[1].HasBearerTokenProvider)
+	assert.Empty(t, rt.Problems())
+}
