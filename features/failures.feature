@@ -37,6 +37,12 @@ Feature: Unknown providers and failing callbacks
     And token request 2 was answered with the token "tok-1"
     And the callback "A/singular" was invoked 1 time
 
+    @BT-9 @observed @fake-only
+    Scenario: The error for a token request naming an unknown provider
+      When session "A" is created with a singular provider whose callback returns "tok-{n}"
+      Then the runtime asks session "A" for a token for provider "ghost" and records the answer within 5 s as the observed behaviour "answer for an unknown provider"
+
+
   Rule: BT-10 A failing callback gives an error, and the next request succeeds
     A callback that fails in its language's usual way (throws, rejects,
     returns an error) yields a JSON-RPC error response. The session and the
@@ -82,3 +88,17 @@ Feature: Unknown providers and failing callbacks
     And the model endpoint received these requests, in order:
       | path                 | authorization |
       | /v1/chat/completions | Bearer tok-2  |
+
+    @BT-10 @observed @fake-only
+    Scenario: The error for a failing callback
+      When session "A" is created with a singular provider whose callback does:
+        | invocation | does                                   |
+        | 1+         | fails with "token service unavailable" |
+      Then the runtime asks session "A" for a token for provider "default" and records the answer within 5 s as the observed behaviour "answer for a failing callback"
+
+    @BT-10 @observed @fake-only @needs-rawReturn
+    Scenario: The answer for a callback returning an object instead of a string
+      When session "A" is created with a singular provider whose callback does:
+        | invocation | does                                       |
+        | 1+         | returns the JSON value {"token": "nested"} |
+      Then the runtime asks session "A" for a token for provider "default" and records the answer within 5 s as the observed behaviour "answer for a callback returning an object"

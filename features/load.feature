@@ -50,3 +50,14 @@ Feature: Concurrent and slow token requests
     And the model endpoint received these requests, in order:
       | path                 | authorization |
       | /v1/chat/completions | Bearer slow-1 |
+
+    # The contract has no cancellation: no SDK passes a cancellation signal to
+    # the callback. What happens to a request whose callback never returns,
+    # and to it when its session is disconnected, is up to each SDK.
+    @BT-12 @observed @fake-only @needs-disconnectSession
+    Scenario: A callback that never returns, and its session disconnected meanwhile
+      When session "A" is created with a singular provider whose callback does:
+        | invocation | does                             |
+        | 1+         | returns "late" after 600000 ms |
+      And the runtime asks session "A" for a token for provider "default" and records the answer within 3 s as the observed behaviour "answer while the callback has not returned"
+      Then after session "A" is disconnected, the answer to token request 1 within 3 s is recorded as the observed behaviour "answer once the session is disconnected"

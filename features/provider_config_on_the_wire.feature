@@ -30,6 +30,19 @@ Feature: What the SDK sends in place of the bearer-token callback
     And in the session.create request for session "A", provider "green" has "hasBearerTokenProvider": true
     And in the session.create request for session "A", provider "blue" does not have "hasBearerTokenProvider": true
 
+    # session.provider.add (experimental in the runtime's RPC) adds named
+    # providers to a running session. Whether an SDK flags one with a
+    # callback, and whether a token request for it reaches that callback,
+    # no upstream text says.
+    @BT-1 @observed @fake-only @needs-addProviders
+    Scenario: A provider with a callback added to a running session
+      When session "A" is created with model "red/default" and these providers:
+        | name | callback returns |
+        | red  | red-{n}          |
+      And session "A" is given, after its creation, a named provider "late" whose callback returns "late-{n}", and what the SDK sends for it is recorded as the observed behaviour "provider added later, on the wire"
+      Then the callbacks a token request for provider "late" of session "A" reaches, and its answer within 5 s, are recorded as the observed behaviour "callback a request for a provider added later reaches"
+
+
   Rule: BT-2 The callback is stripped, and the rest of the provider is sent as given
     No provider object on the wire has a key that names the callback, in any
     language's spelling or casing (`getBearerToken`, `bearerTokenProvider`,

@@ -64,3 +64,14 @@ Feature: Token requests are scoped to the session they name
     Then token request 1 was answered with a JSON-RPC error
     And token request 2 was answered with the token "b-1"
     And the callback "A/singular" was not invoked
+
+    @BT-8 @observed @fake-only
+    Scenario: The error for a token request naming an unknown session
+      When session "A" is created with a singular provider whose callback returns "tok-{n}"
+      Then the runtime asks for a token for provider "default" in a session it does not know, "no-such-session", and records the answer within 5 s as the observed behaviour "answer for an unknown session"
+
+    @BT-8 @observed @fake-only @needs-disconnectSession
+    Scenario: The answer to a token request naming a disconnected session
+      When session "A" is created with a singular provider whose callback returns "tok-{n}"
+      And session "A" is disconnected
+      Then the runtime asks session "A" for a token for provider "default" and records the answer within 5 s as the observed behaviour "answer for a disconnected session"

@@ -30,6 +30,15 @@ Feature: How the SDK answers the runtime's token requests
     And the callback "A/singular" was invoked 2 times
     And every invocation of the callback "A/singular" received the providerName "default"
 
+    # The singular provider is "default" on the wire; a named provider may
+    # carry the same name. Which callback then answers "default", or
+    # whether the SDK refuses the config, no upstream text says.
+    @BT-4 @observed @fake-only
+    Scenario: A named provider called "default" beside a singular provider with a callback
+      When session "A" is created with a singular provider whose callback returns "singular-{n}" and a named provider "default" whose callback returns "named-{n}", and whether the SDK takes that config is recorded as the observed behaviour "named provider default beside a singular one"
+      Then the callbacks a token request for provider "default" of session "A" reaches, and its answer within 5 s, are recorded as the observed behaviour "callback a request for default reaches"
+
+
   Rule: BT-5 A request invokes the callback of the provider it names, and no other
     A token request for provider X invokes X's callback and no other
     provider's, whether the runtime asks in a turn or directly. A provider
@@ -131,3 +140,10 @@ Feature: How the SDK answers the runtime's token requests
       | 1+         | returns the JSON value 42 |
     And the runtime asks session "A" for a token for provider "default" 1 time in a row
     Then the SDK's answer to token request 1 is recorded as the observed behaviour "answer when the callback returns a number"
+
+    # About 40 ms over TCP means the SDK left Nagle's algorithm on (no
+    # TCP_NODELAY): each answer waits out the runtime's delayed ACK.
+    @BT-6 @observed @fake-only
+    Scenario: The round trip of a token request whose callback answers at once
+      When session "A" is created with a singular provider whose callback returns "tok-{n}"
+      Then the median round trip of 15 token requests in a row for provider "default" of session "A" is recorded as the observed behaviour "getToken round trip (TCP_NODELAY)"

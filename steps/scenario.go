@@ -56,6 +56,8 @@ type scenario struct {
 	needs         []string      // driver capabilities the scenario's @needs-<capability> tags ask for
 	failedStep    string        // the text of the step that failed, if one did
 	turnTimeout   time.Duration // how long a turn may take (turnTimeout; shorter in tests)
+
+	tentative tentativeState // see tentative_steps.go
 }
 
 func newScenario(s *suiteRun) *scenario {
@@ -71,6 +73,8 @@ func (sc *scenario) register(ctx *godog.ScenarioContext) {
 	sc.registerWireSteps(ctx)
 	sc.registerTokenSteps(ctx)
 	sc.registerModelSteps(ctx)
+	sc.registerTentativeSteps(ctx)
+	sc.registerObservedSteps(ctx)
 }
 
 func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Context, error) {

@@ -81,6 +81,8 @@ type Report struct {
 	Hello      driver.Hello
 	Verdict    expectations.Verdict
 	ResultsDir string
+	// Tentative is how the tentative rules fared (also in Verdict).
+	Tentative []results.TentativeRule
 }
 
 // suiteRun is the state shared by the scenarios of one run: only what is
@@ -255,6 +257,9 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 		return nil, fmt.Errorf("%s: godog ran no scenario (status %d); check the tag filter %q", cfg.Label(), status, cfg.Tags)
 	}
 	report := &Report{Label: cfg.Label(), Config: cfg, Hello: hello, Verdict: run.expected.Verdict(run.results), ResultsDir: resultsDir}
+	if report.Tentative, err = tentativeRules(filepath.Join(cfg.Root, "features"), report.Verdict); err != nil {
+		return nil, err
+	}
 	if err := writeVerdict(report, runtimeVersion); err != nil {
 		return nil, err
 	}
@@ -321,12 +326,12 @@ func writeVerdict(r *Report, runtimeVersion string) error {
 		Label: r.Label, SDK: r.Config.SDK, SDKVersion: r.Hello.SDKVersion, RequestedVersion: r.Config.Version,
 		Source: r.Config.Source, Tags: r.Config.Tags, Generation: r.Hello.Generation, CallbackField: r.Hello.CallbackField,
 		Runtime: r.Config.Runtime, RuntimeVersion: runtimeVersion, Runner: r.Config.Runner, Transport: r.Config.Transport,
-		FinishedAt: time.Now().UTC().Format(time.RFC3339), OK: r.Verdict.OK(), Verdict: r.Verdict,
+		FinishedAt: time.Now().UTC().Format(time.RFC3339), OK: r.Verdict.OK(), Verdict: r.Verdict, Tentative: r.Tentative,
 	}.Write(r.ResultsDir)
 }
 
 func printVerdict(w io.Writer, r *Report) {
-	v := r.Verdict
+	v, _ := splitTentative(r.Verdict) // the tentative rules are listed apart, below
 	fmt.Fprintf(w, "\n%s (%s %s, generation %d): %s\n", r.Label, r.Hello.SDK, r.Hello.SDKVersion, r.Hello.Generation, v.Summary())
 	for _, j := range v.UnexpectedFailures {
 		fmt.Fprintf(w, "  UNEXPECTED FAILURE  %s: at step %q: %s\n", j.Scenario, j.Step, j.Message)
@@ -354,5 +359,6 @@ func printVerdict(w io.Writer, r *Report) {
 			fmt.Fprintf(w, "  observed            %s: %s\n", o.Name, o.Value)
 		}
 	}
+	printTentative(w, r.Tentative)
 	fmt.Fprintf(w, "  reports: %s/{cucumber.json,junit.xml,verdict.json}\n", r.ResultsDir)
 }

@@ -46,7 +46,8 @@ var driver = new Driver();
 await foreach (var line in lines.Reader.ReadAllAsync())
 {
     var (answer, stop) = await driver.HandleAsync(line);
-    answers.WriteLine(answer.ToJsonString(Driver.Json));
+    // RS before each answer marks it as protocol (PROTOCOL.md, "Framing").
+    answers.WriteLine("\u001e" + answer.ToJsonString(Driver.Json));
     if (stop)
     {
         break;
@@ -216,10 +217,6 @@ sealed class Driver
         var @ref = AsString(Need(cmd, "ref", $"{what}.ref"), $"{what}.ref");
         var model = AsString(Need(cmd, "model", $"{what}.model"), $"{what}.model");
         var sessionId = resume ? AsString(Need(cmd, "sessionId", "resumeSession.sessionId"), "resumeSession.sessionId") : null;
-        if (cmd["provider"] is not null && cmd["providers"] is not null)
-        {
-            throw Protocol("provider and providers are exclusive");
-        }
         var provider = cmd["provider"] is { } p ? Singular(ParseProvider(p, @ref, named: false)) : null;
         var providers = cmd["providers"] is { } ps
             ? AsArray(ps, $"{what}.providers").Select(e => Named(ParseProvider(e, @ref, named: true))).ToList()

@@ -119,8 +119,7 @@ type driver struct {
 func main() {
 	// Only answers may reach stdout: keep it privately and send anything
 	// else that writes to os.Stdout (the SDK included) to stderr.
-	out := json.NewEncoder(os.Stdout)
-	out.SetEscapeHTML(false)
+	answers := os.Stdout
 	os.Stdout = os.Stderr
 	log.SetOutput(os.Stderr)
 
@@ -157,7 +156,15 @@ func main() {
 		} else {
 			ans["result"] = result
 		}
-		if err := out.Encode(ans); err != nil {
+		// RS before each answer marks it as protocol (PROTOCOL.md,
+		// "Framing"); one write, so no other output lands inside it.
+		line := bytes.NewBuffer([]byte{0x1e})
+		enc := json.NewEncoder(line)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(ans); err != nil {
+			log.Fatalf("encoding answer: %v", err)
+		}
+		if _, err := answers.Write(line.Bytes()); err != nil {
 			log.Fatalf("writing answer: %v", err)
 		}
 		if _, ok := result.(stopped); ok {
@@ -274,8 +281,6 @@ func (d *driver) session(c command) (string, error) {
 		return "", protocolErr("%s needs ref and model", c.Cmd)
 	case resume && c.SessionID == "":
 		return "", protocolErr("resumeSession needs sessionId")
-	case c.Provider != nil && c.Providers != nil:
-		return "", protocolErr("provider and providers are exclusive")
 	case d.client == nil:
 		return "", protocolErr("%s before connect", c.Cmd)
 	}

@@ -134,8 +134,6 @@ async function openSession(cmd) {
   const ref = need(cmd, "ref", "string");
   const config = { model: need(cmd, "model", "string"), onPermissionRequest: approveAll };
   const sessionId = cmd.cmd === "resumeSession" ? need(cmd, "sessionId", "string") : undefined;
-  if (cmd.provider !== undefined && cmd.providers !== undefined)
-    throw protocol("provider and providers are exclusive");
   if (cmd.provider !== undefined) config.provider = makeProvider(cmd.provider, ref, false);
   if (need(cmd, "providers", "array", true))
     config.providers = cmd.providers.map((p) => makeProvider(p, ref, true));
@@ -175,7 +173,7 @@ const commands = {
     return {
       sdk: "node", sdkVersion: sdkPackage.pkg.version, language: "typescript",
       generation: GENERATIONS[callbackField], callbackField,
-      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "rawReturn"],
+      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "rawReturn", "addProviders"],
     };
   },
   connect: async (cmd) => {
@@ -220,6 +218,16 @@ const commands = {
     await session.disconnect();
     return {};
   },
+  // session.rpc.provider.add is the generated, experimental RPC: the SDK
+  // sends the configs as given, callbacks included.
+  addProviders: async (cmd) => {
+    const ref = need(cmd, "ref", "string");
+    const session = sessions.get(ref);
+    if (!session) throw protocol(`unknown session ref "${ref}"`);
+    const providers = need(cmd, "providers", "array").map((p) => makeProvider(p, ref, true));
+    await session.rpc.provider.add({ providers });
+    return {};
+  },
   invocations: () => ({ invocations }),
   disconnect: async () => (await stopClient(), {}),
   stop: () => ((stopping = true), {}),
@@ -253,7 +261,8 @@ const input = createInterface({ input: process.stdin, crlfDelay: Infinity });
 input.on("line", (line) => {
   if (!line.trim()) return;
   queue = queue.then(async () => {
-    writeAnswer(JSON.stringify(await handle(line)) + "\n");
+    // RS before each answer marks it as protocol (PROTOCOL.md, "Framing").
+    writeAnswer("\x1e" + JSON.stringify(await handle(line)) + "\n");
     if (stopping) {
       await stopClient().catch(() => {});
       process.exit(0);

@@ -158,8 +158,6 @@ class Driver:
         what = cmd["cmd"]
         ref = need(cmd, "ref", str, what)
         options = {"model": need(cmd, "model", str, what), "on_permission_request": PermissionHandler.approve_all}
-        if "provider" in cmd and "providers" in cmd:
-            raise protocol("provider and providers are exclusive")
         if "provider" in cmd:
             options["provider"] = self.make_provider(cmd["provider"], ref, named=False)
         if "providers" in cmd:
@@ -273,7 +271,8 @@ def error_message(e):
 
 
 def answer(msg):
-    _answers.write(json.dumps(msg, default=str) + "\n")
+    # RS before each answer marks it as protocol (PROTOCOL.md, "Framing").
+    _answers.write("\x1e" + json.dumps(msg, default=str) + "\n")
 
 
 async def serve(driver, line):

@@ -2,6 +2,7 @@ package driver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,6 +65,7 @@ type Driver struct {
 	stderr  *tailbuf.Buffer
 	closed  chan struct{} // closed by Close: the stdout reader stops
 	close   sync.Once
+	stdout  *tailbuf.Buffer // what reached stdout that is not an answer: the SDK's
 
 	mu     sync.Mutex // one command at a time (PROTOCOL.md)
 	nextID int
@@ -73,14 +75,26 @@ type Driver struct {
 // New talks to an already running driver program whose stderr is being
 // copied into stderr.
 func New(p Process, stderr *tailbuf.Buffer) *Driver {
-	d := &Driver{proc: p, lines: make(chan []byte, 1), stderr: stderr, closed: make(chan struct{})}
+	d := &Driver{proc: p, lines: make(chan []byte, 1), stderr: stderr, stdout: NewStderrTail(), closed: make(chan struct{})}
 	go d.readLines(p.Stdout())
 	return d
 }
 
 // NewStderrTail returns a writer that keeps the last 64 KiB written to it,
-// for a Process to copy the driver's stderr into.
-func NewStderrTail() *tailbuf.Buffer { return tailbuf.New(64 << 10) }
+// for a Process to copy the driver's stderr into, and everything up to
+// maxOutput apart (see SDKOutput).
+func NewStderrTail() *tailbuf.Buffer { return tailbuf.NewRecording(64<<10, maxOutput) }
+
+// maxOutput bounds how much of the SDK's output a driver keeps whole: far
+// more than an SDK writes in a scenario at its default settings, and small
+// enough that a driver flooding its output does not grow the suite's memory
+// much (internal/driver's hostile-driver test).
+const maxOutput = 8 << 20
+
+// Marker starts every answer line (PROTOCOL.md, "Framing"): the ASCII
+// record separator, as in JSON text sequences (RFC 7464). What precedes it
+// on a line, and every line without it, is the SDK's output, not protocol.
+const Marker = 0x1e
 
 // Start runs the driver as a local child process in its own process group.
 func Start(c Command) (*Driver, error) {
@@ -169,8 +183,16 @@ func (d *Driver) readLines(stdout io.Reader) {
 			}
 			return
 		}
+		i := bytes.IndexByte(line, Marker)
+		if i < 0 { // not an answer: the SDK's own output
+			_, _ = d.stdout.Write(append(line, '\n'))
+			continue
+		}
+		if i > 0 { // the SDK wrote part of a line just before the answer
+			_, _ = d.stdout.Write(append(line[:i:i], '\n'))
+		}
 		select {
-		case d.lines <- line:
+		case d.lines <- append([]byte(nil), line[i+1:]...):
 		case <-d.closed:
 			return
 		}
@@ -373,6 +395,16 @@ func lastLines(s string, max int) string {
 		s = s[i+1:]
 	}
 	return "[...]\n" + s
+}
+
+// SDKOutput is everything the driver's process wrote except its answers:
+// what reached stdout outside answer lines, and stderr (where drivers also
+// send what the SDK writes to its language's standard output). complete is
+// false when either went past the bound kept.
+func (d *Driver) SDKOutput() (stdout, stderr string, complete bool) {
+	stdout, outComplete := d.stdout.All()
+	stderr, errComplete := d.stderr.All()
+	return stdout, stderr, outComplete && errComplete
 }
 
 // Stderr is the tail of what the driver wrote to stderr.

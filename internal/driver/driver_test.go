@@ -44,21 +44,26 @@ func fakeDriver(behaviour string) {
 		switch behaviour {
 		case "good":
 			if c.Cmd == "hello" {
-				fmt.Printf(`{"id":%d,"ok":true,"result":{"sdk":"fake","sdkVersion":"0.0.1","generation":2,"capabilities":["providers"]}}`+"\n", c.ID)
+				fmt.Printf("\x1e"+`{"id":%d,"ok":true,"result":{"sdk":"fake","sdkVersion":"0.0.1","generation":2,"capabilities":["providers"]}}`+"\n", c.ID)
 			} else {
-				fmt.Printf(`{"id":%d,"ok":false,"error":{"kind":"unsupported","message":"no %s here"}}`+"\n", c.ID, c.Cmd)
+				fmt.Printf("\x1e"+`{"id":%d,"ok":false,"error":{"kind":"unsupported","message":"no %s here"}}`+"\n", c.ID, c.Cmd)
 			}
-		case "garbage":
-			fmt.Println("Debugger listening on ws://127.0.0.1:9229")
+		case "garbage": // a marked line that is no answer
+			fmt.Println("\x1eDebugger listening on ws://127.0.0.1:9229")
+		case "chatty": // the SDK's own output on stdout, before and inside the answer's line
+			fmt.Println("SDK: connecting")
+			fmt.Print("SDK: half a line")
+			fmt.Printf("\x1e"+`{"id":%d,"ok":true,"result":{"sdk":"fake","sdkVersion":"0.0.1","generation":2}}`+"\n", c.ID)
+			fmt.Fprintln(os.Stderr, "SDK: a log line")
 		case "dies":
 			fmt.Fprintln(os.Stderr, "TypeError: cannot read properties of undefined")
 			os.Exit(3)
 		case "hangs", "ignores-eof":
 			time.Sleep(time.Hour)
 		case "wrong-id":
-			fmt.Printf(`{"id":%d,"ok":true,"result":{}}`+"\n", c.ID+1)
+			fmt.Printf("\x1e"+`{"id":%d,"ok":true,"result":{}}`+"\n", c.ID+1)
 		case "bad-result":
-			fmt.Printf(`{"id":%d,"ok":true,"result":{"sdk":42}}`+"\n", c.ID)
+			fmt.Printf("\x1e"+`{"id":%d,"ok":true,"result":{"sdk":42}}`+"\n", c.ID)
 		}
 	}
 	if behaviour == "ignores-eof" {
@@ -90,6 +95,23 @@ func TestGoodDriver(t *testing.T) {
 
 	_, err = d.Hello(context.Background())
 	assert.NoError(t, err, "an error answer does not break the driver")
+}
+
+func TestSDKOutputOnStdoutIsKeptApartFromAnswers(t *testing.T) {
+	d := startFake(t, "chatty")
+	h, err := d.Hello(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "fake", h.SDK)
+	_, err = d.Hello(context.Background())
+	require.NoError(t, err, "output outside answers is not a protocol violation")
+	require.Eventually(t, func() bool {
+		_, stderr, _ := d.SDKOutput()
+		return strings.Count(stderr, "SDK: a log line") == 2
+	}, 2*time.Second, 10*time.Millisecond)
+	stdout, stderr, complete := d.SDKOutput()
+	assert.Equal(t, strings.Repeat("SDK: connecting\nSDK: half a line\n", 2), stdout)
+	assert.Contains(t, stderr, "fake driver starting: chatty")
+	assert.True(t, complete)
 }
 
 func TestMisbehavingDrivers(t *testing.T) {

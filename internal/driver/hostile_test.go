@@ -37,7 +37,7 @@ func TestHostileDriver(t *testing.T) {
 		{mode: "never-answer", timeout: 500 * time.Millisecond, within: 2 * time.Second,
 			want: []string{"driver did not answer connect (id 2) within"}},
 		{mode: "exit-mid-answer", timeout: 10 * time.Second, within: 4 * time.Second,
-			want: []string{`driver exited (exit status 2) instead of answering connect (driver's stdout ended in the middle of a line: "{\"id\":2,\"ok\"")`, "fatal: the SDK crashed"}},
+			want: []string{`driver exited (exit status 2) instead of answering connect (driver's stdout ended in the middle of a line: "\x1e{\"id\":2,\"ok")`, "fatal: the SDK crashed"}},
 		{mode: "exit-leaving-child-on-stdout", timeout: 10 * time.Second, within: 4 * time.Second,
 			want: []string{"driver exited (exit status 3) instead of answering connect"}},
 		{mode: "endless-line", timeout: 30 * time.Second, within: 20 * time.Second,
@@ -47,6 +47,8 @@ func TestHostileDriver(t *testing.T) {
 		{mode: "stderr-flood-then-exit", timeout: 60 * time.Second, within: 50 * time.Second,
 			want: []string{"driver exited (exit status 1) instead of answering connect", "[...]\nflood line "}},
 		{mode: "stderr-flood", timeout: 60 * time.Second, within: 50 * time.Second},
+		// Not hostile: the SDK's own line on stdout is kept apart from the answers.
+		{mode: "sdk-output-on-stdout", timeout: 10 * time.Second, within: 2 * time.Second},
 	}
 	// One driver first: procgroup's signal watcher starts with the first
 	// process and stays, and must not count as left behind.

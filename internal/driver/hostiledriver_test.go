@@ -30,14 +30,18 @@ func hostileDriver() {
 			Misbehave string
 		}
 		_ = json.Unmarshal(in.Bytes(), &c)
-		ok := fmt.Sprintf(`{"id":%d,"ok":true,"result":{"sdk":"hostile","sdkVersion":"0.0.1","generation":2}}`, c.ID)
+		// Answers start with the record separator (PROTOCOL.md, "Framing").
+		ok := fmt.Sprintf("\x1e"+`{"id":%d,"ok":true,"result":{"sdk":"hostile","sdkVersion":"0.0.1","generation":2}}`, c.ID)
 		switch c.Misbehave {
 		case "":
 			fmt.Println(ok)
 		case "not-json":
-			fmt.Println("panic: runtime error: index out of range [3] with length 3")
+			fmt.Println("\x1epanic: runtime error: index out of range [3] with length 3")
+		case "sdk-output-on-stdout": // the SDK's own line: kept apart, not an answer
+			fmt.Println("the SDK says hello on stdout")
+			fmt.Println(ok)
 		case "wrong-id":
-			fmt.Printf(`{"id":%d,"ok":true,"result":{}}`+"\n", c.ID+1)
+			fmt.Printf("\x1e"+`{"id":%d,"ok":true,"result":{}}`+"\n", c.ID+1)
 		case "answer-twice":
 			fmt.Println(ok)
 			fmt.Println(ok)

@@ -30,6 +30,7 @@ var Capabilities = []string{
 	"stdio",             // connect over the SDK's stdio transport
 	"nullReturn",        // a callback response {"value": null}
 	"rawReturn",         // a callback response {"value": <any JSON>}
+	"addProviders",      // the addProviders command (session.provider.add)
 }
 
 // Has reports whether the driver declared a capability.

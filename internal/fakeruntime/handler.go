@@ -51,6 +51,8 @@ func (h handler) answer(conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, *jsonr
 		return map[string]any{"success": true}, nil, nil
 	case "runtime.shutdown":
 		return map[string]any{}, nil, nil
+	case "session.provider.add":
+		return h.addProviders(req)
 	}
 	r.problem("the SDK called %q, which the fake runtime does not implement (answered method not found)", req.Method)
 	return nil, rpcError(jsonrpc2.CodeMethodNotFound, "method not found: %s", req.Method), nil
@@ -115,4 +117,26 @@ func (h handler) send(req *jsonrpc2.Request) (any, *jsonrpc2.Error, func()) {
 	return map[string]any{"messageId": messageID}, nil, func() {
 		h.r.goTracked(func() { h.r.runTurn(sess, messageID, p.Prompt) })
 	}
+}
+
+// addProviders adds named providers (and models) to a session's registry,
+// as the real runtime's session.provider.add does.
+func (h handler) addProviders(req *jsonrpc2.Request) (any, *jsonrpc2.Error, func()) {
+	var p struct {
+		SessionID string      `json:"sessionId"`
+		Providers []Provider  `json:"providers"`
+		Models    []ModelSpec `json:"models"`
+	}
+	if err := decodeParams(req, &p); err != nil {
+		return nil, err, nil
+	}
+	h.r.mu.Lock()
+	defer h.r.mu.Unlock()
+	s, ok := h.r.sessions[p.SessionID]
+	if !ok {
+		return nil, rpcError(jsonrpc2.CodeInvalidParams, "session.provider.add: unknown session %q", p.SessionID), nil
+	}
+	s.Providers = append(s.Providers, p.Providers...)
+	s.Models = append(s.Models, p.Models...)
+	return map[string]any{"models": []any{}}, nil, nil
 }

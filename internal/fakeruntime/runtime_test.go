@@ -355,3 +355,44 @@ func TestMalformedFramesAreLoggedAsProblems(t *testing.T) {
 		})
 	}
 }
+
+func TestStartAskTokenLetsOtherRequestsPassAPendingOne(t *testing.T) {
+	rt, _ := start(t)
+	release := make(chan struct{})
+	sdk := connectSDK(t, rt, func(r TokenRequest) (any, error) {
+		if r.ProviderName == "slow" {
+			<-release
+		}
+		return map[string]string{"token": r.ProviderName}, nil
+	})
+	sdk.call(t, "session.create", map[string]any{"sessionId": "s", "model": "m"})
+	slow := rt.StartAskToken(context.Background(), TokenRequest{SessionID: "s", ProviderName: "slow"})
+	fast, err := rt.AskToken(context.Background(), TokenRequest{SessionID: "s", ProviderName: "fast"})
+	require.NoError(t, err)
+	assert.Equal(t, "fast", fast.Token)
+	select {
+	case <-slow.done:
+		t.Fatal("the slow request was answered before its callback was released")
+	default:
+	}
+	close(release)
+	a, err := slow.Wait()
+	require.NoError(t, err)
+	assert.Equal(t, "slow", a.Token)
+	assert.Equal(t, "slow", a.Request.ProviderName)
+}
+
+func TestProviderAddExtendsTheSessionsProviders(t *testing.T) {
+	rt, _ := start(t)
+	sdk := connectSDK(t, rt, rotating("t"))
+	sdk.call(t, "session.create", map[string]any{"sessionId": "s", "model": "red/m",
+		"providers": []map[string]any{{"name": "red", "baseUrl": "http://red"}}})
+	assert.JSONEq(t, `{"models":[]}`, string(sdk.call(t, "session.provider.add", map[string]any{"sessionId": "s",
+		"providers": []map[string]any{{"name": "late", "baseUrl": "http://late", "hasBearerTokenProvider": true}}})))
+	s, ok := rt.Session("s")
+	require.True(t, ok)
+	require.Len(t, s.Providers, 2)
+	assert.Equal(t, "late", s.Providers[1].Name)
+	assert.True(t, s.Providers[1].HasBearerTokenProvider)
+	assert.Empty(t, rt.Problems())
+}

@@ -97,3 +97,31 @@ func (r *Runtime) connFor(sessionID string) *jsonrpc2.Conn {
 	}
 	return r.latestConn()
 }
+
+// PendingToken is a token request on its way: sent, its answer not yet
+// awaited. The wire log has the times of the request and of its answer.
+type PendingToken struct {
+	Request TokenRequest
+	done    chan struct{}
+	answer  TokenAnswer
+	err     error
+}
+
+// StartAskToken sends providerToken.getToken like AskToken and returns at
+// once, so that other requests can be sent while this one is pending (a
+// slow callback must not hold them up: BT-16).
+func (r *Runtime) StartAskToken(ctx context.Context, req TokenRequest) *PendingToken {
+	p := &PendingToken{Request: req, done: make(chan struct{})}
+	go func() { // bounded: AskToken waits at most the token timeout
+		defer close(p.done)
+		p.answer, p.err = r.AskToken(ctx, req)
+	}()
+	return p
+}
+
+// Wait returns the answer once it has come (or AskToken's error), at most
+// the token timeout after the request was sent.
+func (p *PendingToken) Wait() (TokenAnswer, error) {
+	<-p.done
+	return p.answer, p.err
+}

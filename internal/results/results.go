@@ -46,6 +46,20 @@ type Run struct {
 	// runs of one label from different commits may judge differently, so
 	// the dashboard does not merge them unasked.
 	SuiteCommit string `json:"suiteCommit,omitempty"`
+	// Tentative lists the tentative rules the run included (BT-16 on),
+	// apart from BT-1..15: proposals of the suite, whose failures do not
+	// make an SDK non-conformant. Their scenarios are in Verdict too,
+	// judged against the expectations like any other.
+	Tentative []TentativeRule `json:"tentative,omitempty"`
+}
+
+// TentativeRule is how one tentative rule fared in a run.
+type TentativeRule struct {
+	ID    string `json:"id"`    // "BT-16"
+	Title string `json:"title"` // "A slow callback blocks nothing else"
+	Why   string `json:"why"`   // one line: why the suite proposes it
+	// Scenarios are the rule's scenarios that ran, as judged.
+	Scenarios []expectations.Judged `json:"scenarios"`
 }
 
 // Write stores the record in dir. A record without a suite commit gets

@@ -33,3 +33,29 @@ func TestHead(t *testing.T) {
 		})
 	}
 }
+
+func TestRecordingKeepsEverythingUpToItsBound(t *testing.T) {
+	b := NewRecording(4, 12)
+	b.Write([]byte("hello "))
+	b.Write([]byte("world"))
+	all, complete := b.All()
+	assert.Equal(t, "hello world", all)
+	assert.True(t, complete)
+	assert.Equal(t, "orld", b.String())
+	b.Write([]byte(", again"))
+	all, complete = b.All()
+	assert.Equal(t, "hello world,", all)
+	assert.False(t, complete, "the stream went past the bound")
+
+	plain := New(4)
+	plain.Write([]byte("abc"))
+	all, _ = plain.All()
+	assert.Empty(t, all, "New keeps the tail only")
+}
+
+func TestRecordingTakesAllOfAWritePastItsBound(t *testing.T) {
+	b := NewRecording(4, 8)
+	n, err := b.Write([]byte("0123456789"))
+	assert.NoError(t, err)
+	assert.Equal(t, 10, n, "a short count would stop io.Copy from the driver's pipe")
+}

@@ -364,9 +364,6 @@ impl Driver {
         } else {
             None
         };
-        if c.provider.is_some() && c.providers.is_some() {
-            return Err(protocol("provider and providers are exclusive"));
-        }
         let client = self
             .client
             .as_ref()
@@ -601,7 +598,8 @@ async fn main() {
                 .unwrap_or_else(|panic| Err(panicked(panic))),
             Err(failure) => Err(failure),
         };
-        let written = writeln!(out, "{}", answer_line(id, answer)).and_then(|_| out.flush());
+        // RS before each answer marks it as protocol (PROTOCOL.md, "Framing").
+        let written = writeln!(out, "\u{1e}{}", answer_line(id, answer)).and_then(|_| out.flush());
         if written.is_err() || stop {
             break; // stopped, or the suite is gone
         }

@@ -131,7 +131,8 @@ public final class Driver {
         Driver driver = new Driver();
         for (Optional<String> line; (line = lines.take()).isPresent();) {
             Answer answer = driver.handle(line.get());
-            answers.print(JSON.writeValueAsString(answer.json()) + "\n");
+            // RS before each answer marks it as protocol (PROTOCOL.md, "Framing").
+            answers.print("\u001e" + JSON.writeValueAsString(answer.json()) + "\n");
             answers.flush();
             if (answer.stop()) {
                 break;
@@ -272,9 +273,6 @@ public final class Driver {
         String ref = text(cmd, "ref", what);
         String model = text(cmd, "model", what);
         String sessionId = resume ? text(cmd, "sessionId", what) : null;
-        if (cmd.has("provider") && cmd.has("providers")) {
-            throw protocol("provider and providers are exclusive");
-        }
         ProviderConfig provider = cmd.has("provider") ? singular(cmd.get("provider"), ref) : null;
         List<NamedProviderConfig> providers = null;
         if (cmd.has("providers")) {
