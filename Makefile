@@ -91,7 +91,7 @@ check-reports: ## check every results/<label>/ junit.xml, cucumber.json and verd
 	$(GO) run ./internal/cmd/reports check results
 
 lint-workflows: ## actionlint (pinned in go.mod) on every workflow in .github/workflows
-	$(GO) tool actionlint -color=never .github/workflows/*.yml
+	$(GO) tool actionlint -no-color .github/workflows/*.yml
 
 docker-engine: ## start a Docker engine if none answers (dockerd as these machines need it; see docker/README.md)
 	bash docker/engine.sh
