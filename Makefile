@@ -48,8 +48,12 @@ BENCH_TRANSPORTS ?= tcp,stdio
 bench: setup ## getToken round trip per SDK and transport (sequential and concurrent), with a Go baseline; results/bench.json (other SDKs' earlier numbers kept)
 	$(GO) run ./internal/cmd/bench -sdk '$(SDK)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -transport '$(BENCH_TRANSPORTS)' -n $(BENCH_N) -out results/bench.json
 
-dashboard: ## the parity dashboard from every run under results/: results/dashboard.html and dashboard.md
-	$(GO) run ./internal/cmd/dashboard -results results
+# The folder of run records (<label>/verdict.json) that dashboard and
+# check-reports read: results/, or where a CI gathered its cells' results.
+RESULTS ?= results
+
+dashboard: ## the parity dashboard from every run under $(RESULTS)/: $(RESULTS)/dashboard.html and dashboard.md
+	$(GO) run ./internal/cmd/dashboard -results $(RESULTS)
 
 unit: ## the suite's own unit tests (no SDK needed)
 	$(GO) test -count=1 -timeout 10m ./internal/...
@@ -87,11 +91,20 @@ test: setup vet lint-workflows docker-base-images ## every test: unit tests, the
 	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=tcp RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps
 	@! docker ps -aq --filter label=conformance.suite=bearer-token | grep -q . || { echo "containers of the suite were left behind:"; docker ps -a --filter label=conformance.suite=bearer-token; exit 1; }
 
-check-reports: ## check every results/<label>/ junit.xml, cucumber.json and verdict.json against the schemas CI tools use (internal/reports/schema)
-	$(GO) run ./internal/cmd/reports check results
+check-reports: ## check every $(RESULTS)/<label>/ junit.xml, cucumber.json and verdict.json against the schemas CI tools use (internal/reports/schema)
+	$(GO) run ./internal/cmd/reports check $(RESULTS)
 
 lint-workflows: ## actionlint (pinned in go.mod) on every workflow in .github/workflows
 	$(GO) tool actionlint -no-color .github/workflows/*.yml
+
+# make ci-matrix: the cells of .github/workflows/conformance.yml to run
+# here (patterns over build/runtime/transport; empty: all), and where the
+# Java release archives are, which the hosted runner downloads instead.
+CELLS               ?=
+SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
+
+ci-matrix: ## rehearse the CI workflow here: each cell of its matrix (CELLS='node/*/*,go/fake/tcp' narrows) in its own results folder, then its merge job; results/ci-matrix/
+	SDK_SOURCE_ARCHIVES='$(SDK_SOURCE_ARCHIVES)' $(GO) run ./internal/cmd/cimatrix -cells '$(CELLS)'
 
 docker-engine: ## start a Docker engine if none answers (dockerd as these machines need it; see docker/README.md)
 	bash docker/engine.sh
