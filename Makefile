@@ -94,8 +94,12 @@ test: setup vet lint-workflows docker-base-images ## every test: unit tests, the
 check-reports: ## check every $(RESULTS)/<label>/ junit.xml, cucumber.json and verdict.json against the schemas CI tools use (internal/reports/schema)
 	$(GO) run ./internal/cmd/reports check $(RESULTS)
 
-lint-workflows: ## actionlint (pinned in go.mod) on every workflow in .github/workflows
+# actionlint checks the workflows' run: scripts with shellcheck when it is
+# on PATH, and silently skips them when not: so shellcheck is required.
+lint-workflows: ## actionlint (pinned in go.mod) on every workflow in .github/workflows, shellcheck on .github/ci/*.sh
+	@command -v shellcheck >/dev/null || { echo "shellcheck not found: actionlint needs it to check the workflows' scripts (Debian: apt-get install shellcheck)"; exit 1; }
 	$(GO) tool actionlint -no-color .github/workflows/*.yml
+	shellcheck .github/ci/*.sh
 
 # make ci-matrix: the cells of .github/workflows/conformance.yml to run
 # here (patterns over build/runtime/transport; empty: all), and where the

@@ -227,6 +227,8 @@ func TestActionlint(t *testing.T) {
 		b, err := cmd.CombinedOutput()
 		return string(b), err
 	}
+	_, err := exec.LookPath("shellcheck")
+	require.NoError(t, err, "shellcheck not found: actionlint checks the workflows' scripts with it (Debian: apt-get install shellcheck)")
 	workflows, err := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.yml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, workflows)
@@ -240,6 +242,8 @@ func TestActionlint(t *testing.T) {
 		{"a job that needs a job that does not exist", "needs: cell", "needs: cells", "cells"},
 		{"an input the action does not have", "go-version-file: go.mod", "go-version-fil: go.mod", "go-version-fil"},
 		{"a step with both run and uses", "      - id: suite-conformance\n", "      - id: suite-conformance\n        uses: actions/checkout@v4\n", "uses"},
+		// Through shellcheck, which make lint-workflows requires.
+		{"a shell script that does not parse", "run: make conformance", "run: if [ -f go.mod ] then make conformance; fi", "shellcheck"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			broken := strings.Replace(string(original), tc.old, tc.new, 1)
