@@ -24,7 +24,7 @@ RUNNER          ?= local
 
 export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER
 
-.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check test unit vet cross clean docker-engine docker-base-images docker-clean
+.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -62,8 +62,12 @@ matrix: setup ## run the features against every published version of $(SDK) with
 bisect: setup ## find the release of $(SDK) where RULE=BT-n (or SCENARIO="<name>") changed its outcome, by binary search over the published versions
 	$(GO) run ./internal/cmd/matrix -bisect -sdk '$(SDK)' -versions '$(VERSIONS)' -rule '$(RULE)' -scenario '$(SCENARIO)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)'
 
-dashboard: ## the parity dashboard from every run under results/: results/dashboard.html and dashboard.md
-	$(GO) run ./internal/cmd/dashboard -results results
+# The folder of run records (<label>/verdict.json) that dashboard and
+# check-reports read: results/, or where a CI gathered its cells' results.
+RESULTS ?= results
+
+dashboard: ## the parity dashboard from every run under $(RESULTS)/: $(RESULTS)/dashboard.html and dashboard.md
+	$(GO) run ./internal/cmd/dashboard -results $(RESULTS)
 
 rule-tables: ## rewrite the rule tables of README.md and CONTRACT.md from the features (a unit test fails while they differ)
 	$(GO) run ./internal/cmd/ruletables -features features README.md CONTRACT.md
@@ -103,8 +107,9 @@ BASE_IMAGE_SDKS ?=
 conformance: BASE_IMAGE_SDKS = $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(s)))))
 test: BASE_IMAGE_SDKS = $(sort $(subst $(comma), ,$(TEST_CONTAINER_SDKS) $(TEST_IMAGE_SDKS)))
 
-test: setup vet cross fuzz-short docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) in containers
+test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) in containers
 	SDK=$(TEST_SDKS) RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= TAGS= CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
+	$(MAKE) --no-print-directory check-reports
 	$(MAKE) --no-print-directory differential-check SDK=$(TEST_SDKS)
 	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=tcp RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps
 	@! docker ps -aq --filter label=conformance.suite=bearer-token | grep -q . || { echo "containers of the suite were left behind:"; docker ps -a --filter label=conformance.suite=bearer-token; exit 1; }
@@ -133,6 +138,25 @@ SOAK_TRANSPORTS = $(if $(filter file,$(origin TRANSPORT)),tcp$(comma)stdio,$(TRA
 
 soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS); results/soak.json names the flaky scenarios
 	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -out results/soak.json
+
+check-reports: ## check every $(RESULTS)/<label>/ junit.xml, cucumber.json and verdict.json against the schemas CI tools use (internal/reports/schema)
+	$(GO) run ./internal/cmd/reports check $(RESULTS)
+
+# actionlint checks the workflows' run: scripts with shellcheck when it is
+# on PATH, and silently skips them when not: so shellcheck is required.
+lint-workflows: ## actionlint (pinned in go.mod) on every workflow in .github/workflows, shellcheck on .github/ci/*.sh
+	@command -v shellcheck >/dev/null || { echo "shellcheck not found: actionlint needs it to check the workflows' scripts (Debian: apt-get install shellcheck)"; exit 1; }
+	$(GO) tool actionlint -no-color .github/workflows/*.yml
+	shellcheck .github/ci/*.sh
+
+# make ci-matrix: the cells of .github/workflows/conformance.yml to run
+# here (patterns over build/runtime/transport; empty: all), and where the
+# Java release archives are, which the hosted runner downloads instead.
+CELLS               ?=
+SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
+
+ci-matrix: ## rehearse the CI workflow here: each cell of its matrix (CELLS='node/*/*,go/fake/tcp' narrows) in its own results folder, then its merge job; results/ci-matrix/
+	SDK_SOURCE_ARCHIVES='$(SDK_SOURCE_ARCHIVES)' $(GO) run ./internal/cmd/cimatrix -cells '$(CELLS)'
 
 docker-engine: ## start a Docker engine if none answers (dockerd as these machines need it; see docker/README.md)
 	bash docker/engine.sh

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"conformance/internal/fakeruntime"
 	"conformance/internal/procgroup"
 	"conformance/internal/realruntime"
+	"conformance/internal/reports"
 	"conformance/internal/results"
 	"conformance/internal/sdk"
 )
@@ -240,11 +240,10 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 		ScenarioInitializer: func(sctx *godog.ScenarioContext) { newScenario(run).register(sctx) },
 		Options: &godog.Options{
 			// The terminal gets the progress lines (see progress); godog
-			// writes only the reports.
-			Format: strings.Join([]string{
-				"cucumber:" + filepath.Join(resultsDir, "cucumber.json"),
-				"junit:" + filepath.Join(resultsDir, "junit.xml"),
-			}, ","),
+			// writes only cucumber.json (made valid for Cucumber's schema
+			// by reports.Write). junit.xml comes from the verdict, which
+			// knows what godog does not: not applicable, expected failure.
+			Format:         "cucumber:" + filepath.Join(resultsDir, reports.CucumberFile),
 			Output:         io.Discard,
 			Paths:          []string{filepath.Join(cfg.Root, "features")},
 			Tags:           cfg.Tags,
@@ -262,6 +261,9 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	}
 	if err := writeVerdict(report, runtimeVersion); err != nil {
 		return nil, err
+	}
+	if err := reports.Write(resultsDir, cfg.Root); err != nil {
+		return nil, fmt.Errorf("%s: reports: %w", cfg.Label(), err)
 	}
 	printVerdict(cfg.Output, report)
 	return report, nil

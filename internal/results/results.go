@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 
 	"conformance/internal/expectations"
@@ -55,8 +56,10 @@ type TentativeRule struct {
 	Scenarios []expectations.Judged `json:"scenarios"`
 }
 
-// Write stores the record in dir.
+// Write stores the record in dir. Its lists are written as [] when empty,
+// never null, so that a CI reading the record can count them as they are.
 func (r Run) Write(dir string) error {
+	emptyLists(reflect.ValueOf(&r).Elem())
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
@@ -105,4 +108,30 @@ func Load(dir string) (Run, error) {
 		return r, fmt.Errorf("%s: %w", filepath.Join(dir, FileName), err)
 	}
 	return r, nil
+}
+
+// emptyLists replaces every nil slice reachable from v (through struct
+// fields, slice elements and pointers) with an empty one: encoding/json
+// writes a nil slice as null. Fields tagged omitempty stay omitted, since
+// an empty slice is omitted as a nil one is.
+func emptyLists(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			emptyLists(v.Elem())
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Field(i); f.CanSet() {
+				emptyLists(f)
+			}
+		}
+	case reflect.Slice:
+		if v.IsNil() {
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+		}
+		for i := 0; i < v.Len(); i++ {
+			emptyLists(v.Index(i))
+		}
+	}
 }
