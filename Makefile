@@ -115,7 +115,7 @@ test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test
 	@! docker ps -aq --filter label=conformance.suite=bearer-token | grep -q . || { echo "containers of the suite were left behind:"; docker ps -a --filter label=conformance.suite=bearer-token; exit 1; }
 
 # The fuzz targets, as package:function. Go fuzzes one function per run.
-FUZZ_TARGETS ?= internal/jsonrpc:FuzzReadFrame internal/jsonrpc:FuzzCodec internal/driver:FuzzDecodeAnswer internal/wiretap:FuzzRelay
+FUZZ_TARGETS ?= internal/jsonrpc:FuzzReadFrame internal/jsonrpc:FuzzCodec internal/driver:FuzzDecodeAnswer internal/wiretap:FuzzRelay internal/expectations:FuzzParse
 FUZZTIME     ?= 1m
 # Go spends up to a minute shrinking each new interesting input, which
 # under load would use a short run's whole time; a few seconds is enough.
