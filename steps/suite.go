@@ -31,6 +31,12 @@ type Config struct {
 	Version string // a published SDK version instead of the pinned one
 	Source  string // a local SDK checkout or package instead of the registry's
 	Root    string // the suite's checkout
+	// StatedVersion is the user's word for the version of Source
+	// (SDK_SOURCE_VERSION), and SourceVersion the version of Source as
+	// WithSourceVersion found it: stated, declared by the source, or from
+	// its release tag or archive name.
+	StatedVersion string
+	SourceVersion sdk.SourceVersion
 	// Tags is a godog tag expression that selects scenarios, e.g. "@BT-4".
 	Tags string
 	// Runtime is RuntimeFake (default) or RuntimeReal.
@@ -52,12 +58,16 @@ type Config struct {
 }
 
 // Label names the run: the SDK build ("node", "node@1.0.4",
-// "node+source"), and ".real-runtime" when it ran against the real one.
+// "java@1.0.11+source" for a build from SDK_SOURCE whose version is known,
+// "java+source" when it is not), and ".real-runtime" when it ran against
+// the real one.
 func (c Config) Label() string {
 	label := c.SDK
 	switch {
 	case c.Version != "":
 		label += "@" + c.Version
+	case c.Source != "" && c.SourceVersion.Known():
+		label += "@" + c.SourceVersion.Version + "+source"
 	case c.Source != "":
 		label += "+source"
 	}
@@ -73,13 +83,35 @@ func (c Config) Label() string {
 	return label
 }
 
+// WithSourceVersion returns c with SourceVersion found, for a build from
+// SDK_SOURCE (see sdk.DetectSourceVersion); other builds are returned as
+// they are.
+func (c Config) WithSourceVersion() (Config, error) {
+	if c.Source == "" || c.SourceVersion != (sdk.SourceVersion{}) {
+		return c, nil
+	}
+	s, err := sdk.Lookup(c.SDK)
+	if err != nil {
+		return c, err
+	}
+	c.SourceVersion, err = s.DetectSourceVersion(c.Root, c.Source, c.StatedVersion)
+	return c, err
+}
+
 // Report is what a run found.
 type Report struct {
-	Label      string
-	Config     Config
-	Hello      driver.Hello
-	Verdict    expectations.Verdict
-	ResultsDir string
+	Label  string
+	Config Config
+	Hello  driver.Hello
+	// SDKVersion is the version the run takes the SDK for, against which
+	// its expectations are judged: the one the driver reports, or for a
+	// build from SDK_SOURCE whose driver reports a placeholder
+	// ("0.0.0.dev0", "(devel)"), the source's (Config.SourceVersion).
+	// VersionKnown is false when neither is a release's version.
+	SDKVersion   string
+	VersionKnown bool
+	Verdict      expectations.Verdict
+	ResultsDir   string
 }
 
 // suiteRun is the state shared by the scenarios of one run: only what is
@@ -143,6 +175,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg, err = cfg.WithSourceVersion(); err != nil {
+		return nil, err
+	}
 	if cfg.Runner == "" {
 		cfg.Runner = "local"
 	}
@@ -177,8 +212,9 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Label(), err)
 	}
-	fmt.Fprintf(cfg.Output, "\n%s: SDK %s %s, contract generation %d, callback field %s\n",
-		cfg.Label(), hello.SDK, hello.SDKVersion, hello.Generation, hello.CallbackField)
+	version, versionKnown, versionNote := runVersion(cfg, hello)
+	fmt.Fprintf(cfg.Output, "\n%s: SDK %s %s%s, contract generation %d, callback field %s\n",
+		cfg.Label(), hello.SDK, hello.SDKVersion, versionNote, hello.Generation, hello.CallbackField)
 
 	resultsDir := cfg.resultsDir()
 	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
@@ -223,7 +259,7 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	if err := os.RemoveAll(filepath.Join(resultsDir, "wire")); err != nil { // a record per scenario of this run only
 		return nil, err
 	}
-	run := &suiteRun{startDriver: start, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, realOpts: realOpts, sharedReal: sharedReal, known: exp.Known(hello.SDKVersion),
+	run := &suiteRun{startDriver: start, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, realOpts: realOpts, sharedReal: sharedReal, known: exp.Known(version),
 		progress: newProgress(cfg.Output, cfg.Label(), filepath.Join(cfg.Root, "features"), cfg.Tags)}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + cfg.Label(),
@@ -246,12 +282,32 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	if len(run.results) == 0 {
 		return nil, fmt.Errorf("%s: godog ran no scenario (status %d); check the tag filter %q", cfg.Label(), status, cfg.Tags)
 	}
-	report := &Report{Label: cfg.Label(), Config: cfg, Hello: hello, Verdict: exp.Judge(hello.SDKVersion, run.results), ResultsDir: resultsDir}
+	report := &Report{Label: cfg.Label(), Config: cfg, Hello: hello, SDKVersion: version, VersionKnown: versionKnown,
+		Verdict: exp.Judge(version, run.results), ResultsDir: resultsDir}
 	if err := writeVerdict(report, runtimeVersion); err != nil {
 		return nil, err
 	}
 	printVerdict(cfg.Output, report)
 	return report, nil
+}
+
+// runVersion is the version a run takes the SDK for (see
+// Report.SDKVersion), whether it is a release's, and what the run's header
+// line says of it besides the driver's own word.
+func runVersion(cfg Config, hello driver.Hello) (version string, known bool, note string) {
+	reported := hello.SDKVersion
+	switch {
+	case !sdk.IsPlaceholderVersion(reported):
+		if cfg.SourceVersion.Known() && strings.TrimPrefix(cfg.SourceVersion.Version, "v") != reported {
+			note = fmt.Sprintf(" (the source was taken for %s: %s)", cfg.SourceVersion.Version, cfg.SourceVersion.From)
+		}
+		return reported, true, note
+	case cfg.SourceVersion.Known():
+		return cfg.SourceVersion.Version, true, fmt.Sprintf(", run as %s (%s)", cfg.SourceVersion.Version, cfg.SourceVersion.From)
+	case cfg.Source != "":
+		return reported, false, ", " + cfg.SourceVersion.String()
+	}
+	return reported, false, ", version unknown"
 }
 
 // helloOnce starts the driver once before the scenarios, so that a driver
@@ -301,7 +357,7 @@ func writeNotRun(cfg Config, why error) error {
 
 func writeVerdict(r *Report, runtimeVersion string) error {
 	return results.Run{
-		Label: r.Label, SDK: r.Config.SDK, SDKVersion: r.Hello.SDKVersion, RequestedVersion: r.Config.Version,
+		Label: r.Label, SDK: r.Config.SDK, SDKVersion: r.SDKVersion, RequestedVersion: r.Config.Version,
 		Source: r.Config.Source, Tags: r.Config.Tags, Generation: r.Hello.Generation, CallbackField: r.Hello.CallbackField,
 		Runtime: r.Config.Runtime, RuntimeVersion: runtimeVersion, Runner: r.Config.Runner, Transport: r.Config.Transport,
 		FinishedAt: time.Now().UTC().Format(time.RFC3339), OK: r.Verdict.OK(), Verdict: r.Verdict,
@@ -310,7 +366,7 @@ func writeVerdict(r *Report, runtimeVersion string) error {
 
 func printVerdict(w io.Writer, r *Report) {
 	v := r.Verdict
-	fmt.Fprintf(w, "\n%s (%s %s, generation %d): %s\n", r.Label, r.Hello.SDK, r.Hello.SDKVersion, r.Hello.Generation, v.Summary())
+	fmt.Fprintf(w, "\n%s (%s %s, generation %d): %s\n", r.Label, r.Hello.SDK, r.SDKVersion, r.Hello.Generation, v.Summary())
 	for _, j := range v.UnexpectedFailures {
 		fmt.Fprintf(w, "  UNEXPECTED FAILURE  %s: %s\n", j.Scenario, j.Message)
 	}

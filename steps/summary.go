@@ -31,10 +31,22 @@ func FormatSummary(rows []SummaryRow) string {
 		if !v.OK() {
 			verdict = "UNEXPECTED RESULTS"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d (%d, %d)\t%d\t%d\t%d\t%s\n", r.Label, h.SDKVersion, h.Generation,
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d (%d, %d)\t%d\t%d\t%d\t%s\n", r.Label, r.Report.versionColumn(), h.Generation,
 			len(v.Passed), len(v.ExpectedFailures)+len(v.UnexpectedFailures), len(v.ExpectedFailures),
 			len(v.UnexpectedFailures), len(v.UnexpectedPasses), len(v.NotApplicable), len(v.Observed), verdict)
 	}
 	w.Flush()
 	return b.String()
+}
+
+// versionColumn is the version a run took its SDK for, marked when a build
+// from source left it unknown.
+func (r *Report) versionColumn() string {
+	switch {
+	case r.SDKVersion == "":
+		return r.Hello.SDKVersion
+	case !r.VersionKnown && r.Config.Source != "":
+		return r.SDKVersion + " (unknown)"
+	}
+	return r.SDKVersion
 }

@@ -18,10 +18,11 @@ var npmInstallFlags = []string{"--omit=optional", "--no-audit", "--no-fund", "--
 
 func init() {
 	register(SDK{
-		Name:      "node",
-		Toolchain: "Node.js (>= 20.19, with npm)",
-		Programs:  []string{"node", "npm"},
-		prepare:   prepareNode,
+		Name:            "node",
+		Toolchain:       "Node.js (>= 20.19, with npm)",
+		Programs:        []string{"node", "npm"},
+		prepare:         prepareNode,
+		declaredVersion: nodeDeclaredVersion,
 	})
 }
 
@@ -34,7 +35,7 @@ func prepareNode(ctx context.Context, o Options) (driver.Command, error) {
 	case o.Version != "":
 		dir = o.cacheDir("node@" + o.Version)
 	case o.Source != "":
-		dir = o.cacheDir("node-source")
+		dir = o.cacheDir(o.sourceCacheName("node"))
 	}
 	if dir != src {
 		if err := copyFiles(src, dir, nodeDriverFiles...); err != nil {
@@ -100,4 +101,20 @@ func installedNodeSDKVersion(dir string) string {
 	var pkg struct{ Version string }
 	_ = json.Unmarshal(b, &pkg)
 	return strings.TrimSpace(pkg.Version)
+}
+
+// nodeDeclaredVersion reads the version of a package directory's
+// package.json, or of an npm pack tarball's package/package.json.
+func nodeDeclaredVersion(source string) (version, from string) {
+	var b []byte
+	if isArchive(source) {
+		b, _ = readFromArchive(source, "package/package.json")
+	} else {
+		b, _ = os.ReadFile(filepath.Join(source, "package.json"))
+	}
+	var pkg struct{ Version string }
+	if len(b) == 0 || json.Unmarshal(b, &pkg) != nil {
+		return "", ""
+	}
+	return strings.TrimSpace(pkg.Version), "package.json"
 }

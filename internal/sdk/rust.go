@@ -20,6 +20,9 @@ func init() {
 		Toolchain: "Rust toolchain (cargo)",
 		Programs:  []string{"cargo"},
 		prepare:   prepareRust,
+		// A packed checkout, or a .crate as crates.io serves it.
+		unpackArchives:  true,
+		declaredVersion: rustDeclaredVersion,
 	})
 }
 
@@ -58,7 +61,7 @@ func prepareRust(ctx context.Context, o Options) (driver.Command, error) {
 		if strings.ContainsAny(crate, "'\n") {
 			return driver.Command{}, fmt.Errorf("SDK_SOURCE %s: a path with a quote or newline cannot go into Cargo.toml", crate)
 		}
-		dir, dependency = o.cacheDir("rust-source"), fmt.Sprintf(`%s = { path = '%s'`, rustSDKCrate, crate)
+		dir, dependency = o.cacheDir(o.sourceCacheName("rust")), fmt.Sprintf(`%s = { path = '%s'`, rustSDKCrate, crate)
 	}
 	if dir != src {
 		if err := copyRustDriver(src, dir, dependency); err != nil {
@@ -140,4 +143,21 @@ func rustSDKCrateDir(source string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("SDK_SOURCE %s: no Cargo.toml of the %s package there, nor in rust/", source, rustSDKCrate)
+}
+
+// rustCrateVersion matches the version in a crate's [package] table (the
+// first version key of its Cargo.toml).
+var rustCrateVersion = regexp.MustCompile(`(?m)^version\s*=\s*"([^"]+)"`)
+
+// rustDeclaredVersion reads the SDK crate's version from its Cargo.toml.
+func rustDeclaredVersion(source string) (version, from string) {
+	crate, err := rustSDKCrateDir(source)
+	if err != nil {
+		return "", ""
+	}
+	b, _ := os.ReadFile(filepath.Join(crate, "Cargo.toml"))
+	if m := rustCrateVersion.FindSubmatch(b); m != nil {
+		return string(m[1]), "Cargo.toml"
+	}
+	return "", ""
 }
