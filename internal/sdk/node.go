@@ -35,7 +35,10 @@ func prepareNode(ctx context.Context, o Options) (driver.Command, error) {
 	case o.Version != "":
 		dir = o.cacheDir("node@" + o.Version)
 	case o.Source != "":
-		dir = o.cacheDir(o.sourceCacheName("node"))
+		// One folder for every source: its node_modules (npm ci of the
+		// driver's lock) is reused, and the source is installed over it on
+		// every run anyway.
+		dir = o.cacheDir("node-source")
 	}
 	if dir != src {
 		if err := copyFiles(src, dir, nodeDriverFiles...); err != nil {
