@@ -4,6 +4,8 @@
 #   make conformance SDK=node SDK_VERSION=1.0.4       generation 1
 #   make conformance SDK=node,go,node@1.0.4           several builds, with a summary table
 #   make conformance SDK=node SDK_SOURCE=../copilot-sdk/nodejs
+#   make conformance SDK=java SDK_SOURCE=copilot-sdk-java-1.0.4.tar.gz   a packed checkout
+#   make conformance SDK=java+a.tar.gz,java+b.tar.gz  one source per build
 #   make conformance SDK=node TAGS=@BT-4      only the scenarios of one rule
 #   make conformance SDK=node RUNTIME=real    against the real Copilot runtime (npm), offline
 #   make conformance SDK=node TRANSPORT=stdio the SDK spawns its runtime (the suite's shim)
@@ -12,7 +14,12 @@
 
 SDK             ?= node
 SDK_VERSION     ?=
+comma := ,
+empty :=
+space := $(empty) $(empty)
+
 SDK_SOURCE      ?=
+SDK_SOURCE_VERSION ?=
 TAGS            ?=
 RUNTIME         ?= fake
 RUNTIME_VERSION ?=
@@ -22,19 +29,31 @@ GO              ?= go
 TRANSPORT       ?= tcp
 RUNNER          ?= local
 
-export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER
+# The tests run in steps/: a relative SDK_SOURCE is made absolute here,
+# where the user gave it.
+override SDK_SOURCE := $(if $(SDK_SOURCE),$(abspath $(SDK_SOURCE)))
 
-.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check test unit vet cross clean docker-engine docker-base-images docker-clean
+export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER
+
+.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-setup: ## download the suite's Go modules and check the toolchains (drivers install their SDKs on first use)
+# Go and rustup's cargo where their installers put them, after the
+# user's own PATH.
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/.cargo/bin
+
+# What setup checks (scripts/prerequisites.sh): the toolchains of the SDKs
+# a target runs, and what make test needs besides. SDK=all runs what this
+# machine has, so it checks nothing more than Go.
+SETUP_PARTS ?= $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(subst +, ,$(s))))))
+conformance bench: SETUP_PARTS = $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(subst +, ,$(s)))))) $(if $(filter container,$(RUNNER)),container)
+test: SETUP_PARTS = node python rust java dashboard container reports workflows
+
+setup: ## check (as root on Debian: install) what $(SETUP_PARTS) need, in one message if something is missing; download the suite's Go modules (drivers install their SDKs on first use)
+	@bash scripts/prerequisites.sh $(sort $(SETUP_PARTS))
 	$(GO) mod download
-	@command -v node >/dev/null || echo "warning: node not found: the node driver cannot run"
-	@command -v npm  >/dev/null || echo "warning: npm not found: the node driver cannot be installed"
-	@command -v cargo >/dev/null || echo "warning: cargo not found: the rust driver cannot be built"
-	@command -v javac >/dev/null && command -v mvn >/dev/null || echo "warning: javac or mvn not found: the java driver cannot be built"
 
 # RUNNER=container needs an engine and the base images first.
 CONFORMANCE_NEEDS = setup $(if $(filter container,$(RUNNER)),docker-base-images)
@@ -62,11 +81,13 @@ matrix: setup ## run the features against every published version of $(SDK) with
 bisect: setup ## find the release of $(SDK) where RULE=BT-n (or SCENARIO="<name>") changed its outcome, by binary search over the published versions
 	$(GO) run ./internal/cmd/matrix -bisect -sdk '$(SDK)' -versions '$(VERSIONS)' -rule '$(RULE)' -scenario '$(SCENARIO)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)'
 
-# The result folders the dashboard merges (comma-separated, e.g. a CI
-# matrix's artifacts), where it writes, and whether one label's runs from
+# The result folders of run records (<label>/verdict.json) that dashboard
+# and check-reports read: results/, or where a CI gathered its cells'
+# results; the dashboard merges several (comma-separated, e.g. a CI
+# matrix's artifacts). Where it writes, and whether one label's runs from
 # different suite commits may merge.
 RESULTS             ?= results
-DASHBOARD_OUT       ?= results
+DASHBOARD_OUT       ?= $(firstword $(subst $(comma), ,$(RESULTS)))
 ALLOW_MIXED_COMMITS ?=
 
 dashboard: ## the parity dashboard from the runs under $(RESULTS) (RESULTS=<dir>,<dir> merges folders): dashboard.html, parity.json, parity-comment.md in $(DASHBOARD_OUT)
@@ -88,10 +109,19 @@ cross: ## the suite builds and vets on macOS and Windows too, where SDK maintain
 	GOOS=darwin $(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
 
-# The SDK builds CI checks, on both runtimes: the pinned ones, and Node
-# 1.0.4 for contract generation 1. Not java: the Maven registry here does
-# not serve its SDK (README, "Java"); not dotnet: no .NET toolchain here.
-TEST_SDKS       ?= node,go,python,rust,node@1.0.4
+# The SDK builds CI checks, on both runtimes: the pinned ones and 1.0.4 of
+# each SDK (contract generation 1) from the registries, and Java from the
+# release sources in JAVA_SOURCES (the Maven registry here does not serve
+# its SDK: README, "Java"), an entry java+<archive> each. Not dotnet: no
+# .NET toolchain here.
+TEST_REGISTRY_SDKS ?= node,go,python,rust,node@1.0.4,python@1.0.4,go@v1.0.4,rust@1.0.4
+# The archives are CI's inputs (beside the checkout); a checkout without
+# them runs the rest and says so (see the test target).
+JAVA_SOURCES    ?= $(wildcard $(abspath ../shared/sdk-sources/copilot-sdk-java-1.0.11.tar.gz ../shared/sdk-sources/copilot-sdk-java-1.0.4.tar.gz))
+TEST_SDKS       ?= $(subst $(space),,$(TEST_REGISTRY_SDKS)$(foreach a,$(JAVA_SOURCES),$(comma)java+$(a)))
+# The labels of those builds (results/<label>/), for the differential
+# check: a source build is named by the version its archive holds.
+TEST_LABELS     ?= $(subst $(space),,$(TEST_REGISTRY_SDKS)$(foreach a,$(JAVA_SOURCES),$(comma)java@$(patsubst copilot-sdk-java-%.tar.gz,%,$(notdir $(a)))+source))
 TEST_RUNTIMES   ?= fake,real
 TEST_TRANSPORTS ?= tcp,stdio
 
@@ -102,22 +132,23 @@ TEST_TRANSPORTS ?= tcp,stdio
 TEST_CONTAINER_SDKS ?= node,go
 TEST_IMAGE_SDKS     ?= node,go,python
 
-comma := ,
 # The SDKs whose base images docker-base-images provides: empty means every
 # docker/*.Dockerfile (best effort); conformance and test narrow it to the
 # SDKs they run in containers.
 BASE_IMAGE_SDKS ?=
-conformance: BASE_IMAGE_SDKS = $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(s)))))
+conformance: BASE_IMAGE_SDKS = $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(subst +, ,$(s))))))
 test: BASE_IMAGE_SDKS = $(sort $(subst $(comma), ,$(TEST_CONTAINER_SDKS) $(TEST_IMAGE_SDKS)))
 
-test: setup vet cross fuzz-short docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) in containers
-	SDK=$(TEST_SDKS) RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= TAGS= CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
-	$(MAKE) --no-print-directory differential-check SDK=$(TEST_SDKS)
+test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) in containers
+	@[ -n "$(JAVA_SOURCES)" ] || echo "note: no Java release archives (JAVA_SOURCES, ../shared/sdk-sources/copilot-sdk-java-*.tar.gz): Java's features are not run"
+	SDK='$(TEST_SDKS)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
+	$(MAKE) --no-print-directory check-reports
+	$(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
 	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=tcp RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps
 	@! docker ps -aq --filter label=conformance.suite=bearer-token | grep -q . || { echo "containers of the suite were left behind:"; docker ps -a --filter label=conformance.suite=bearer-token; exit 1; }
 
 # The fuzz targets, as package:function. Go fuzzes one function per run.
-FUZZ_TARGETS ?= internal/jsonrpc:FuzzReadFrame internal/jsonrpc:FuzzCodec internal/driver:FuzzDecodeAnswer internal/wiretap:FuzzRelay
+FUZZ_TARGETS ?= internal/jsonrpc:FuzzReadFrame internal/jsonrpc:FuzzCodec internal/driver:FuzzDecodeAnswer internal/wiretap:FuzzRelay internal/expectations:FuzzParse
 FUZZTIME     ?= 1m
 # Go spends up to a minute shrinking each new interesting input, which
 # under load would use a short run's whole time; a few seconds is enough.
@@ -140,6 +171,25 @@ SOAK_TRANSPORTS = $(if $(filter file,$(origin TRANSPORT)),tcp$(comma)stdio,$(TRA
 
 soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS); results/soak.json names the flaky scenarios
 	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -out results/soak.json
+
+check-reports: ## check every $(RESULTS)/<label>/ junit.xml, cucumber.json and verdict.json against the schemas CI tools use (internal/reports/schema)
+	$(GO) run ./internal/cmd/reports check $(RESULTS)
+
+# actionlint checks the workflows' run: scripts with shellcheck when it is
+# on PATH, and silently skips them when not: so shellcheck is required.
+lint-workflows: ## actionlint (pinned in go.mod) on every workflow in .github/workflows, shellcheck on .github/ci/*.sh
+	@command -v shellcheck >/dev/null || { echo "shellcheck not found: actionlint needs it to check the workflows' scripts (Debian: apt-get install shellcheck)"; exit 1; }
+	$(GO) tool actionlint -no-color .github/workflows/*.yml
+	shellcheck .github/ci/*.sh
+
+# make ci-matrix: the cells of .github/workflows/conformance.yml to run
+# here (patterns over build/runtime/transport; empty: all), and where the
+# Java release archives are, which the hosted runner downloads instead.
+CELLS               ?=
+SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
+
+ci-matrix: ## rehearse the CI workflow here: each cell of its matrix (CELLS='node/*/*,go/fake/tcp' narrows) in its own results folder, then its merge job; results/ci-matrix/
+	SDK_SOURCE_ARCHIVES='$(SDK_SOURCE_ARCHIVES)' $(GO) run ./internal/cmd/cimatrix -cells '$(CELLS)'
 
 docker-engine: ## start a Docker engine if none answers (dockerd as these machines need it; see docker/README.md)
 	bash docker/engine.sh

@@ -15,7 +15,8 @@ import (
 
 // TestConformance runs the features against each SDK named in $SDK: a
 // comma-separated list of names, each optionally with @<version> (e.g.
-// "node,go,node@1.0.4"), or "all" for every SDK with a driver; default
+// "node,go,node@1.0.4") or +<SDK_SOURCE> (e.g. "java+sdk-java-1.0.4.tar.gz"),
+// or "all" for every SDK with a driver; default
 // "node,go". $SDK_VERSION, $SDK_SOURCE and $TAGS apply to every entry
 // without its own version. $RUNTIME is fake (default), real, or "fake,real"
 // for both; $RUNTIME_VERSION and $RUNTIME_BINARY pick the real runtime;
@@ -37,13 +38,16 @@ func TestConformance(t *testing.T) {
 	for _, transport := range strings.Split(envOr("TRANSPORT", "tcp"), ",") {
 		for _, runtime := range strings.Split(envOr("RUNTIME", steps.RuntimeFake), ",") {
 			for _, entry := range entries {
-				name, version, _ := strings.Cut(strings.TrimSpace(entry), "@")
-				if version == "" {
-					version = os.Getenv("SDK_VERSION")
-				}
-				configs = append(configs, steps.Config{SDK: name, Version: version, Source: os.Getenv("SDK_SOURCE"), Root: root,
+				name, version, source := parseEntry(entry)
+				cfg := steps.Config{SDK: name, Version: version, Source: source, StatedVersion: os.Getenv("SDK_SOURCE_VERSION"), Root: root,
 					Tags: os.Getenv("TAGS"), Runtime: strings.TrimSpace(runtime), Transport: strings.TrimSpace(transport), Runner: os.Getenv("RUNNER"),
-					RuntimeVersion: os.Getenv("RUNTIME_VERSION"), RuntimeBinary: os.Getenv("RUNTIME_BINARY")})
+					RuntimeVersion: os.Getenv("RUNTIME_VERSION"), RuntimeBinary: os.Getenv("RUNTIME_BINARY")}
+				// The source's version names the build; a source that cannot
+				// be read fails in Run, saying why.
+				if withVersion, err := cfg.WithSourceVersion(); err == nil {
+					cfg = withVersion
+				}
+				configs = append(configs, cfg)
 			}
 		}
 	}
@@ -67,6 +71,22 @@ func TestConformance(t *testing.T) {
 	if len(rows) > 1 {
 		fmt.Printf("\n%s", steps.FormatSummary(rows))
 	}
+}
+
+// parseEntry reads one entry of $SDK: "node", "node@1.0.4" (a published
+// version), or "java+<path>" (a build from that SDK_SOURCE, e.g. a source
+// archive). An entry without its own version or source takes $SDK_VERSION
+// and $SDK_SOURCE.
+func parseEntry(entry string) (name, version, source string) {
+	entry = strings.TrimSpace(entry)
+	if name, source, ok := strings.Cut(entry, "+"); ok {
+		return name, "", source
+	}
+	name, version, _ = strings.Cut(entry, "@")
+	if version == "" {
+		version = os.Getenv("SDK_VERSION")
+	}
+	return name, version, os.Getenv("SDK_SOURCE")
 }
 
 func envOr(key, fallback string) string {

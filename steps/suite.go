@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/Masterminds/semver/v3"
 	"github.com/cucumber/godog"
 
 	"conformance/internal/driver"
@@ -22,6 +21,7 @@ import (
 	"conformance/internal/fakeruntime"
 	"conformance/internal/procgroup"
 	"conformance/internal/realruntime"
+	"conformance/internal/reports"
 	"conformance/internal/results"
 	"conformance/internal/sdk"
 )
@@ -32,6 +32,12 @@ type Config struct {
 	Version string // a published SDK version instead of the pinned one
 	Source  string // a local SDK checkout or package instead of the registry's
 	Root    string // the suite's checkout
+	// StatedVersion is the user's word for the version of Source
+	// (SDK_SOURCE_VERSION), and SourceVersion the version of Source as
+	// WithSourceVersion found it: stated, declared by the source, or from
+	// its release tag or archive name.
+	StatedVersion string
+	SourceVersion sdk.SourceVersion
 	// Tags is a godog tag expression that selects scenarios, e.g. "@BT-4".
 	Tags string
 	// Runtime is RuntimeFake (default) or RuntimeReal.
@@ -53,12 +59,16 @@ type Config struct {
 }
 
 // Label names the run: the SDK build ("node", "node@1.0.4",
-// "node+source"), and ".real-runtime" when it ran against the real one.
+// "java@1.0.11+source" for a build from SDK_SOURCE whose version is known,
+// "java+source" when it is not), and ".real-runtime" when it ran against
+// the real one.
 func (c Config) Label() string {
 	label := c.SDK
 	switch {
 	case c.Version != "":
 		label += "@" + c.Version
+	case c.Source != "" && c.SourceVersion.Known():
+		label += "@" + c.SourceVersion.Version + "+source"
 	case c.Source != "":
 		label += "+source"
 	}
@@ -74,13 +84,35 @@ func (c Config) Label() string {
 	return label
 }
 
+// WithSourceVersion returns c with SourceVersion found, for a build from
+// SDK_SOURCE (see sdk.DetectSourceVersion); other builds are returned as
+// they are.
+func (c Config) WithSourceVersion() (Config, error) {
+	if c.Source == "" || c.SourceVersion != (sdk.SourceVersion{}) {
+		return c, nil
+	}
+	s, err := sdk.Lookup(c.SDK)
+	if err != nil {
+		return c, err
+	}
+	c.SourceVersion, err = s.DetectSourceVersion(c.Root, c.Source, c.StatedVersion)
+	return c, err
+}
+
 // Report is what a run found.
 type Report struct {
-	Label      string
-	Config     Config
-	Hello      driver.Hello
-	Verdict    expectations.Verdict
-	ResultsDir string
+	Label  string
+	Config Config
+	Hello  driver.Hello
+	// SDKVersion is the version the run takes the SDK for, against which
+	// its expectations are judged: the one the driver reports, or for a
+	// build from SDK_SOURCE whose driver reports a placeholder
+	// ("0.0.0.dev0", "(devel)"), the source's (Config.SourceVersion).
+	// VersionKnown is false when neither is a release's version.
+	SDKVersion   string
+	VersionKnown bool
+	Verdict      expectations.Verdict
+	ResultsDir   string
 	// Tentative is how the tentative rules fared (also in Verdict).
 	Tentative []results.TentativeRule
 }
@@ -153,6 +185,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg, err = cfg.WithSourceVersion(); err != nil {
+		return nil, err
+	}
 	if cfg.Runner == "" {
 		cfg.Runner = "local"
 	}
@@ -187,8 +222,9 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Label(), err)
 	}
-	fmt.Fprintf(cfg.Output, "\n%s: SDK %s %s, contract generation %d, callback field %s\n",
-		cfg.Label(), hello.SDK, hello.SDKVersion, hello.Generation, hello.CallbackField)
+	version, versionKnown, versionNote := runVersion(cfg, hello)
+	fmt.Fprintf(cfg.Output, "\n%s: SDK %s %s%s, contract generation %d, callback field %s\n",
+		cfg.Label(), hello.SDK, hello.SDKVersion, versionNote, hello.Generation, hello.CallbackField)
 
 	resultsDir := cfg.resultsDir()
 	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
@@ -233,18 +269,17 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	if err := os.RemoveAll(filepath.Join(resultsDir, "wire")); err != nil { // a record per scenario of this run only
 		return nil, err
 	}
-	run := &suiteRun{startDriver: start, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, realOpts: realOpts, sharedReal: sharedReal, expected: exp.For(hello.SDKVersion, sdkVersionKnown(hello.SDKVersion)),
+	run := &suiteRun{startDriver: start, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, realOpts: realOpts, sharedReal: sharedReal, expected: exp.For(version, versionKnown),
 		progress: newProgress(cfg.Output, cfg.Label(), filepath.Join(cfg.Root, "features"), cfg.Tags)}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + cfg.Label(),
 		ScenarioInitializer: func(sctx *godog.ScenarioContext) { newScenario(run).register(sctx) },
 		Options: &godog.Options{
 			// The terminal gets the progress lines (see progress); godog
-			// writes only the reports.
-			Format: strings.Join([]string{
-				"cucumber:" + filepath.Join(resultsDir, "cucumber.json"),
-				"junit:" + filepath.Join(resultsDir, "junit.xml"),
-			}, ","),
+			// writes only cucumber.json (made valid for Cucumber's schema
+			// by reports.Write). junit.xml comes from the verdict, which
+			// knows what godog does not: not applicable, expected failure.
+			Format:         "cucumber:" + filepath.Join(resultsDir, reports.CucumberFile),
 			Output:         io.Discard,
 			Paths:          []string{filepath.Join(cfg.Root, "features")},
 			Tags:           cfg.Tags,
@@ -256,24 +291,38 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	if len(run.results) == 0 {
 		return nil, fmt.Errorf("%s: godog ran no scenario (status %d); check the tag filter %q", cfg.Label(), status, cfg.Tags)
 	}
-	report := &Report{Label: cfg.Label(), Config: cfg, Hello: hello, Verdict: run.expected.Verdict(run.results), ResultsDir: resultsDir}
+	report := &Report{Label: cfg.Label(), Config: cfg, Hello: hello, SDKVersion: version, VersionKnown: versionKnown,
+		Verdict: run.expected.Verdict(run.results), ResultsDir: resultsDir}
 	if report.Tentative, err = tentativeRules(filepath.Join(cfg.Root, "features"), report.Verdict); err != nil {
 		return nil, err
 	}
 	if err := writeVerdict(report, runtimeVersion); err != nil {
 		return nil, err
 	}
+	if err := reports.Write(resultsDir, cfg.Root); err != nil {
+		return nil, fmt.Errorf("%s: reports: %w", cfg.Label(), err)
+	}
 	printVerdict(cfg.Output, report)
 	return report, nil
 }
 
-// sdkVersionKnown says whether a driver's sdkVersion is a real release
-// version: a source build that declares none calls itself "0.0.0.dev0"
-// (Python) or "(devel)" (Go), and then the known failures of released
-// versions do not apply to it (expectations.File.For).
-func sdkVersionKnown(v string) bool {
-	sv, err := semver.NewVersion(v)
-	return err == nil && (sv.Major() != 0 || sv.Minor() != 0 || sv.Patch() != 0)
+// runVersion is the version a run takes the SDK for (see
+// Report.SDKVersion), whether it is a release's, and what the run's header
+// line says of it besides the driver's own word.
+func runVersion(cfg Config, hello driver.Hello) (version string, known bool, note string) {
+	reported := hello.SDKVersion
+	switch {
+	case !sdk.IsPlaceholderVersion(reported):
+		if cfg.SourceVersion.Known() && strings.TrimPrefix(cfg.SourceVersion.Version, "v") != reported {
+			note = fmt.Sprintf(" (the source was taken for %s: %s)", cfg.SourceVersion.Version, cfg.SourceVersion.From)
+		}
+		return reported, true, note
+	case cfg.SourceVersion.Known():
+		return cfg.SourceVersion.Version, true, fmt.Sprintf(", run as %s (%s)", cfg.SourceVersion.Version, cfg.SourceVersion.From)
+	case cfg.Source != "":
+		return reported, false, ", " + cfg.SourceVersion.String()
+	}
+	return reported, false, ", version unknown"
 }
 
 // helloOnce starts the driver once before the scenarios, so that a driver
@@ -323,7 +372,7 @@ func writeNotRun(cfg Config, why error) error {
 
 func writeVerdict(r *Report, runtimeVersion string) error {
 	return results.Run{
-		Label: r.Label, SDK: r.Config.SDK, SDKVersion: r.Hello.SDKVersion, RequestedVersion: r.Config.Version,
+		Label: r.Label, SDK: r.Config.SDK, SDKVersion: r.SDKVersion, RequestedVersion: r.Config.Version,
 		Source: r.Config.Source, Tags: r.Config.Tags, Generation: r.Hello.Generation, CallbackField: r.Hello.CallbackField,
 		Runtime: r.Config.Runtime, RuntimeVersion: runtimeVersion, Runner: r.Config.Runner, Transport: r.Config.Transport,
 		FinishedAt: time.Now().UTC().Format(time.RFC3339), OK: r.Verdict.OK(), Verdict: r.Verdict, Tentative: r.Tentative,
@@ -332,7 +381,7 @@ func writeVerdict(r *Report, runtimeVersion string) error {
 
 func printVerdict(w io.Writer, r *Report) {
 	v, _ := splitTentative(r.Verdict) // the tentative rules are listed apart, below
-	fmt.Fprintf(w, "\n%s (%s %s, generation %d): %s\n", r.Label, r.Hello.SDK, r.Hello.SDKVersion, r.Hello.Generation, v.Summary())
+	fmt.Fprintf(w, "\n%s (%s %s, generation %d): %s\n", r.Label, r.Hello.SDK, r.SDKVersion, r.Hello.Generation, v.Summary())
 	for _, j := range v.UnexpectedFailures {
 		fmt.Fprintf(w, "  UNEXPECTED FAILURE  %s: at step %q: %s\n", j.Scenario, j.Step, j.Message)
 		if j.Note != "" {

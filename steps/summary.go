@@ -39,7 +39,7 @@ func FormatSummary(rows []SummaryRow) string {
 		if !r.Report.Verdict.OK() {
 			verdict = "UNEXPECTED RESULTS"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d (%d, %d)\t%d\t%s\t%d\t%d\t%d/%d\t%s\n", r.Label, h.SDKVersion, h.Generation,
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d (%d, %d)\t%d\t%s\t%d\t%d\t%d/%d\t%s\n", r.Label, r.Report.versionColumn(), h.Generation,
 			len(v.Passed), len(v.ExpectedFailures)+len(v.UnexpectedFailures), len(v.ExpectedFailures),
 			len(v.UnexpectedFailures), len(v.UnexpectedPasses), notApplicableByRule(v), len(v.Observed), len(v.Stale),
 			len(t.Passed), len(t.ExpectedFailures)+len(t.UnexpectedFailures), verdict)
@@ -68,4 +68,16 @@ func notApplicableByRule(v expectations.Verdict) string {
 func ruleNumber(rule string) int {
 	n, _ := strconv.Atoi(strings.TrimPrefix(rule, "BT-"))
 	return n
+}
+
+// versionColumn is the version a run took its SDK for, marked when a build
+// from source left it unknown.
+func (r *Report) versionColumn() string {
+	switch {
+	case r.SDKVersion == "":
+		return r.Hello.SDKVersion
+	case !r.VersionKnown && r.Config.Source != "":
+		return r.SDKVersion + " (unknown)"
+	}
+	return r.SDKVersion
 }

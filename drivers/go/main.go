@@ -23,19 +23,49 @@ import (
 	copilot "github.com/github/copilot-sdk/go"
 )
 
-// The SDK's callback spelling lives here and nowhere else, so that a
-// generation-1 build of this driver differs only in these lines.
-const (
-	generation    = 2
-	callbackField = "BearerTokenProvider"
-)
+// The SDK's callback spelling per contract generation: GetBearerToken
+// (v1.0.4, arguments without SessionID) and BearerTokenProvider (later).
+// The field is found by reflection on the SDK's ProviderConfig, so this one
+// source builds against either generation, and the generation the driver
+// reports is the one the SDK it was built against declares, as the Node,
+// Python and Java drivers do.
+var generations = map[string]int{"GetBearerToken": 1, "BearerTokenProvider": 2}
 
-type tokenFunc = copilot.BearerTokenProvider
+// callbackField is the field of ProviderConfig and NamedProviderConfig
+// that takes the callback, and generation its contract generation.
+var callbackField, generation = func() (string, int) {
+	for field, gen := range generations {
+		if _, ok := reflect.TypeFor[copilot.ProviderConfig]().FieldByName(field); ok {
+			return field, gen
+		}
+	}
+	return "", 0 // hello then reports generation 0, which the suite refuses
+}()
 
-func setSingular(p *copilot.ProviderConfig, f tokenFunc)   { p.BearerTokenProvider = f }
-func setNamed(p *copilot.NamedProviderConfig, f tokenFunc) { p.BearerTokenProvider = f }
-func callbackFunc(run func(args any) (string, error)) tokenFunc {
-	return func(args copilot.ProviderTokenArgs) (string, error) { return run(args) }
+// tokenFunc is a callback as the driver writes it; setSingular and
+// setNamed wrap it in the SDK's func type.
+type tokenFunc = func(args any) (string, error)
+
+func setSingular(p *copilot.ProviderConfig, f tokenFunc) {
+	reflect.ValueOf(p).Elem().FieldByName(callbackField).Set(sdkCallback(f))
+}
+func setNamed(p *copilot.NamedProviderConfig, f tokenFunc) {
+	reflect.ValueOf(p).Elem().FieldByName(callbackField).Set(sdkCallback(f))
+}
+
+// sdkCallback makes a func of the callback field's type,
+// func(ProviderTokenArgs) (string, error), that calls f with the
+// arguments.
+func sdkCallback(f tokenFunc) reflect.Value {
+	field, _ := reflect.TypeFor[copilot.ProviderConfig]().FieldByName(callbackField)
+	return reflect.MakeFunc(field.Type, func(in []reflect.Value) []reflect.Value {
+		token, err := f(in[0].Interface())
+		errValue := reflect.Zero(reflect.TypeFor[error]())
+		if err != nil {
+			errValue = reflect.ValueOf(&err).Elem()
+		}
+		return []reflect.Value{reflect.ValueOf(token), errValue}
+	})
 }
 
 const sdkModule = "github.com/github/copilot-sdk/go"
@@ -379,7 +409,7 @@ func (d *driver) provider(ref string, raw json.RawMessage, named bool) (provider
 		}
 	}
 	calls := 0 // guarded by d.mu
-	return p, callbackFunc(func(args any) (string, error) {
+	return p, func(args any) (string, error) {
 		d.mu.Lock()
 		calls++
 		n := calls
@@ -402,7 +432,7 @@ func (d *driver) provider(ref string, raw json.RawMessage, named bool) (provider
 		token := strings.ReplaceAll(*r.Token, "{n}", fmt.Sprint(n))
 		inv.Token = &token
 		return token, nil
-	}), nil
+	}, nil
 }
 
 // argsObject reports every exported field of the SDK's argument struct.

@@ -70,8 +70,13 @@ func (h handler) createOrResume(conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any
 		}
 		id = uuid.NewString() // older SDKs let the runtime pick the id
 	}
-	s := p.session(id, conn)
 	h.r.mu.Lock()
+	// A resume that names no model keeps the session's (SDKs whose resume
+	// config has no model, e.g. Rust 1.0.4, send none).
+	if old, ok := h.r.sessions[id]; ok && req.Method == "session.resume" && p.Model == "" {
+		p.Model = old.Model
+	}
+	s := p.session(id, conn)
 	h.r.sessions[id] = s
 	h.r.mu.Unlock()
 	start := time.Now().UTC().Format(time.RFC3339Nano)

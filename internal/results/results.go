@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -62,9 +63,12 @@ type TentativeRule struct {
 	Scenarios []expectations.Judged `json:"scenarios"`
 }
 
-// Write stores the record in dir. A record without a suite commit gets
-// the commit of the checkout dir is in.
+// Write stores the record in dir. Its lists are written as [] when empty,
+// never null, so that a CI reading the record can count them as they are.
+// A record without a suite commit gets the commit of the checkout dir is
+// in.
 func (r Run) Write(dir string) error {
+	emptyLists(reflect.ValueOf(&r).Elem())
 	if r.SuiteCommit == "" {
 		r.SuiteCommit = SuiteCommit(dir)
 	}
@@ -126,4 +130,30 @@ func SuiteCommit(dir string) string {
 		return "unknown"
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// emptyLists replaces every nil slice reachable from v (through struct
+// fields, slice elements and pointers) with an empty one: encoding/json
+// writes a nil slice as null. Fields tagged omitempty stay omitted, since
+// an empty slice is omitted as a nil one is.
+func emptyLists(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			emptyLists(v.Elem())
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Field(i); f.CanSet() {
+				emptyLists(f)
+			}
+		}
+	case reflect.Slice:
+		if v.IsNil() {
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+		}
+		for i := 0; i < v.Len(); i++ {
+			emptyLists(v.Index(i))
+		}
+	}
 }

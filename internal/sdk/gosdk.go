@@ -15,6 +15,8 @@ func init() {
 		Toolchain: "Go toolchain (>= 1.24)",
 		Programs:  []string{"go"},
 		prepare:   prepareGo,
+		// A checkout of the SDK repository (or its go/ folder) packed.
+		unpackArchives: true,
 	})
 }
 
@@ -38,7 +40,7 @@ func prepareGo(ctx context.Context, o Options) (driver.Command, error) {
 		// A workspace that uses both the driver and the checkout makes the
 		// checkout stand in for the required module, without touching the
 		// driver's go.mod.
-		work := o.cacheDir("go-source")
+		work := o.cacheDir(o.sourceCacheName("go"))
 		out = filepath.Join(work, "driver")
 		if err := copyFiles(src, work); err != nil { // creates the folder
 			return driver.Command{}, err

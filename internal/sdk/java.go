@@ -38,6 +38,9 @@ func init() {
 		Toolchain: "Java toolchain (JDK 17+ and Maven)",
 		Programs:  []string{"java", "javac", "mvn"},
 		prepare:   prepareJava,
+		// A packed checkout, e.g. the java/ folder at a release tag.
+		unpackArchives:  true,
+		declaredVersion: javaDeclaredVersion,
 	})
 }
 
@@ -110,7 +113,7 @@ func prepareJava(ctx context.Context, o Options) (driver.Command, error) {
 		if source, err = findJavaSDKSource(o.Source); err != nil {
 			return driver.Command{}, err
 		}
-		dir = o.cacheDir("java-source")
+		dir = o.cacheDir(o.sourceCacheName("java"))
 	}
 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -487,8 +490,10 @@ type javaSDKSource struct {
 // javaPom is what this file reads of a pom.
 type javaPom struct {
 	ArtifactID string `xml:"artifactId"`
+	Version    string `xml:"version"`
 	Parent     *struct {
 		ArtifactID   string  `xml:"artifactId"`
+		Version      string  `xml:"version"`
 		RelativePath *string `xml:"relativePath"` // nil: Maven's default, ../pom.xml
 	} `xml:"parent"`
 }
@@ -609,4 +614,24 @@ func (s *javaSDKSource) copyTo(dst string) error {
 		}
 	}
 	return nil
+}
+
+// javaDeclaredVersion reads the SDK module's version from its pom (or its
+// parent's, which it inherits when it states none).
+func javaDeclaredVersion(source string) (version, from string) {
+	s, err := findJavaSDKSource(source)
+	if err != nil {
+		return "", ""
+	}
+	p, err := readJavaPom(filepath.Join(s.Root, s.Module, "pom.xml"))
+	if err != nil {
+		return "", ""
+	}
+	if v := strings.TrimSpace(p.Version); v != "" {
+		return v, "pom.xml"
+	}
+	if p.Parent != nil {
+		return strings.TrimSpace(p.Parent.Version), "pom.xml (its parent's version)"
+	}
+	return "", ""
 }

@@ -18,10 +18,11 @@ var npmInstallFlags = []string{"--omit=optional", "--no-audit", "--no-fund", "--
 
 func init() {
 	register(SDK{
-		Name:      "node",
-		Toolchain: "Node.js (>= 20.19, with npm)",
-		Programs:  []string{"node", "npm"},
-		prepare:   prepareNode,
+		Name:            "node",
+		Toolchain:       "Node.js (>= 20.19, with npm)",
+		Programs:        []string{"node", "npm"},
+		prepare:         prepareNode,
+		declaredVersion: nodeDeclaredVersion,
 	})
 }
 
@@ -34,6 +35,9 @@ func prepareNode(ctx context.Context, o Options) (driver.Command, error) {
 	case o.Version != "":
 		dir = o.cacheDir("node@" + o.Version)
 	case o.Source != "":
+		// One folder for every source: its node_modules (npm ci of the
+		// driver's lock) is reused, and the source is installed over it on
+		// every run anyway.
 		dir = o.cacheDir("node-source")
 	}
 	if dir != src {
@@ -100,4 +104,20 @@ func installedNodeSDKVersion(dir string) string {
 	var pkg struct{ Version string }
 	_ = json.Unmarshal(b, &pkg)
 	return strings.TrimSpace(pkg.Version)
+}
+
+// nodeDeclaredVersion reads the version of a package directory's
+// package.json, or of an npm pack tarball's package/package.json.
+func nodeDeclaredVersion(source string) (version, from string) {
+	var b []byte
+	if isArchive(source) {
+		b, _ = readFromArchive(source, "package/package.json")
+	} else {
+		b, _ = os.ReadFile(filepath.Join(source, "package.json"))
+	}
+	var pkg struct{ Version string }
+	if len(b) == 0 || json.Unmarshal(b, &pkg) != nil {
+		return "", ""
+	}
+	return strings.TrimSpace(pkg.Version), "package.json"
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"conformance/internal/driver"
@@ -15,10 +16,11 @@ const pythonDistribution = "github-copilot-sdk"
 
 func init() {
 	register(SDK{
-		Name:      "python",
-		Toolchain: "Python 3 (>= 3.11, with venv)", // the SDK's requires-python
-		Programs:  []string{"python3"},
-		prepare:   preparePython,
+		Name:            "python",
+		Toolchain:       "Python 3 (>= 3.11, with venv)", // the SDK's requires-python
+		Programs:        []string{"python3"},
+		prepare:         preparePython,
+		declaredVersion: pythonDeclaredVersion,
 	})
 }
 
@@ -50,7 +52,7 @@ func preparePython(ctx context.Context, o Options) (driver.Command, error) {
 			// A bare package is compiled on first use, into the cache
 			// rather than its own folder (its generated modules take a
 			// second to compile, for every driver started).
-			args[1] = "-Xpycache_prefix=" + filepath.Join(o.cacheDir(pythonSourceFolder), "pycache")
+			args[1] = "-Xpycache_prefix=" + filepath.Join(o.cacheDir(o.sourceCacheName("python")), "pycache")
 		}
 	}
 	if err != nil {
@@ -87,8 +89,6 @@ func preparePythonRegistry(ctx context.Context, o Options, requirements, interpr
 	})
 }
 
-const pythonSourceFolder = "python-source"
-
 // pythonSourceIsBare says whether SDK_SOURCE is a bare package directory
 // (a copilot/ folder, e.g. a copy of an installed one, without metadata)
 // rather than something pip installs: a wheel, an sdist or a source
@@ -115,7 +115,7 @@ func preparePythonSource(ctx context.Context, o Options, requirements string) (v
 	if bare, err = pythonSourceIsBare(o.Source); err != nil {
 		return "", false, err
 	}
-	dir := o.cacheDir(pythonSourceFolder)
+	dir := o.cacheDir(o.sourceCacheName("python"))
 	venv = filepath.Join(dir, "venv")
 	if err := freshVenv(ctx, o, dir, venv); err != nil {
 		return "", bare, err
@@ -185,4 +185,34 @@ func venvPython(venv string) string { return filepath.Join(venv, "bin", "python"
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// pythonProjectVersion matches a static version in pyproject.toml (the
+// SDK's [project] table has the only version key), and pythonPkgInfoVersion
+// the one in an sdist's PKG-INFO.
+var (
+	pythonProjectVersion = regexp.MustCompile(`(?m)^version\s*=\s*"([^"]+)"`)
+	pythonPkgInfoVersion = regexp.MustCompile(`(?m)^Version:\s*(\S+)`)
+)
+
+// pythonDeclaredVersion reads the version a source checkout's
+// pyproject.toml or an sdist's PKG-INFO declares (a wheel's is in its
+// name, which DetectSourceVersion reads).
+func pythonDeclaredVersion(source string) (version, from string) {
+	if isArchive(source) {
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(source), ".tar.gz"), ".tgz")
+		b, _ := readFromArchive(source, name+"/PKG-INFO")
+		if m := pythonPkgInfoVersion.FindSubmatch(b); m != nil {
+			return string(m[1]), "PKG-INFO"
+		}
+		return "", ""
+	}
+	b, err := os.ReadFile(filepath.Join(source, "pyproject.toml"))
+	if err != nil {
+		return "", ""
+	}
+	if m := pythonProjectVersion.FindSubmatch(b); m != nil {
+		return string(m[1]), "pyproject.toml"
+	}
+	return "", ""
 }

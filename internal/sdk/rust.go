@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,16 +21,34 @@ func init() {
 		Toolchain: "Rust toolchain (cargo)",
 		Programs:  []string{"cargo"},
 		prepare:   prepareRust,
+		// A packed checkout, or a .crate as crates.io serves it.
+		unpackArchives:  true,
+		declaredVersion: rustDeclaredVersion,
 	})
 }
 
 // rustDriverFiles are the driver crate's files, relative to drivers/rust.
 var rustDriverFiles = []string{"Cargo.toml", "build.rs", filepath.Join("src", "main.rs"), filepath.Join(".cargo", "config.toml")}
 
-// rustSDKDependency matches the pinned SDK dependency in the driver's
-// Cargo.toml, up to its version requirement: the one thing an SDK_VERSION
-// or SDK_SOURCE build changes.
-var rustSDKDependency = regexp.MustCompile(`(?m)^` + rustSDKCrate + ` = \{ version = "=[^"]*"`)
+// rustSDKDependency matches the pinned SDK dependency line in the driver's
+// Cargo.toml: the one thing an SDK_VERSION or SDK_SOURCE build changes.
+var rustSDKDependency = regexp.MustCompile(`(?m)^` + rustSDKCrate + ` = \{ version = "=[^"]*".*$`)
+
+// rustRuntimeFeature is the SDK's feature that holds Client::start and its
+// transports (1.0.16 on); earlier releases have them without a feature.
+const rustRuntimeFeature = "runtime"
+
+// rustDependencyLine is the driver's dependency on the SDK at spec
+// (`version = "=1.0.4"` or `path = '...'`): without default features (the
+// default bundled-cli downloads the Copilot CLI at build time), with the
+// runtime feature where the SDK has it.
+func rustDependencyLine(spec string, hasRuntimeFeature bool) string {
+	line := rustSDKCrate + " = { " + spec + ", default-features = false"
+	if hasRuntimeFeature {
+		line += `, features = ["` + rustRuntimeFeature + `"]`
+	}
+	return line + " }"
+}
 
 // prepareRust builds the driver with cargo. All builds share one target
 // directory in the ignored cache, so the SDK's dependencies compile once;
@@ -49,7 +68,11 @@ func prepareRust(ctx context.Context, o Options) (driver.Command, error) {
 	var dependency string
 	switch {
 	case o.Version != "":
-		dir, dependency = o.cacheDir("rust@"+o.Version), fmt.Sprintf(`%s = { version = "=%s"`, rustSDKCrate, o.Version)
+		features, err := rustPublishedFeatures(ctx, o, o.Version)
+		if err != nil {
+			return driver.Command{}, err
+		}
+		dir, dependency = o.cacheDir("rust@"+o.Version), rustDependencyLine(fmt.Sprintf(`version = "=%s"`, o.Version), features[rustRuntimeFeature])
 	case o.Source != "":
 		crate, err := rustSDKCrateDir(o.Source)
 		if err != nil {
@@ -58,7 +81,12 @@ func prepareRust(ctx context.Context, o Options) (driver.Command, error) {
 		if strings.ContainsAny(crate, "'\n") {
 			return driver.Command{}, fmt.Errorf("SDK_SOURCE %s: a path with a quote or newline cannot go into Cargo.toml", crate)
 		}
-		dir, dependency = o.cacheDir("rust-source"), fmt.Sprintf(`%s = { path = '%s'`, rustSDKCrate, crate)
+		manifest, err := os.ReadFile(filepath.Join(crate, "Cargo.toml"))
+		if err != nil {
+			return driver.Command{}, err
+		}
+		hasRuntime := regexp.MustCompile(`(?m)^` + rustRuntimeFeature + `\s*=`).Match(manifest)
+		dir, dependency = o.cacheDir(o.sourceCacheName("rust")), rustDependencyLine(fmt.Sprintf(`path = '%s'`, crate), hasRuntime)
 	}
 	if dir != src {
 		if err := copyRustDriver(src, dir, dependency); err != nil {
@@ -140,4 +168,49 @@ func rustSDKCrateDir(source string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("SDK_SOURCE %s: no Cargo.toml of the %s package there, nor in rust/", source, rustSDKCrate)
+}
+
+// rustCrateVersion matches the version in a crate's [package] table (the
+// first version key of its Cargo.toml).
+var rustCrateVersion = regexp.MustCompile(`(?m)^version\s*=\s*"([^"]+)"`)
+
+// rustDeclaredVersion reads the SDK crate's version from its Cargo.toml.
+func rustDeclaredVersion(source string) (version, from string) {
+	crate, err := rustSDKCrateDir(source)
+	if err != nil {
+		return "", ""
+	}
+	b, _ := os.ReadFile(filepath.Join(crate, "Cargo.toml"))
+	if m := rustCrateVersion.FindSubmatch(b); m != nil {
+		return string(m[1]), "Cargo.toml"
+	}
+	return "", ""
+}
+
+// rustPublishedFeatures asks cargo which features a published release of
+// the SDK declares (cargo info reads the registry's index).
+func rustPublishedFeatures(ctx context.Context, o Options, version string) (map[string]bool, error) {
+	var out bytes.Buffer
+	if err := run(ctx, Options{Root: o.Root, Log: io.MultiWriter(o.Log, &out)}, o.Root, nil,
+		"cargo", "info", "--quiet", rustSDKCrate+"@"+version); err != nil {
+		return nil, err
+	}
+	features := map[string]bool{}
+	inFeatures := false
+	for _, line := range strings.Split(out.String(), "\n") {
+		switch {
+		case strings.HasPrefix(line, "features:"):
+			inFeatures = true
+		case inFeatures && strings.HasPrefix(line, " "):
+			// " +default      = [bundled-cli]": + marks a default feature.
+			name, _, _ := strings.Cut(strings.TrimLeft(line, " +"), " ")
+			features[name] = true
+		default:
+			inFeatures = false
+		}
+	}
+	if len(features) == 0 {
+		return nil, fmt.Errorf("cargo info %s@%s listed no features", rustSDKCrate, version)
+	}
+	return features, nil
 }

@@ -34,12 +34,12 @@ func TestRustSDKCrateDir(t *testing.T) {
 }
 
 // An SDK_VERSION or SDK_SOURCE build differs from the pinned driver in the
-// SDK's dependency line only, and keeps its features (default-features off:
-// the default one downloads a CLI at build time).
+// SDK's dependency line only, written with default features off (the
+// default one downloads a CLI at build time).
 func TestCopyRustDriverRewritesOnlyTheSDKLine(t *testing.T) {
 	src := filepath.Join("..", "..", "drivers", "rust")
 	dst := t.TempDir()
-	require.NoError(t, copyRustDriver(src, dst, `github-copilot-sdk = { version = "=1.0.27"`))
+	require.NoError(t, copyRustDriver(src, dst, rustDependencyLine(`version = "=1.0.27"`, true)))
 
 	before, err := os.ReadFile(filepath.Join(src, "Cargo.toml"))
 	require.NoError(t, err)
@@ -61,4 +61,24 @@ func TestCopyRustDriverRewritesOnlyTheSDKLine(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(broken, name), write, 0o644))
 	}
 	assert.ErrorContains(t, copyRustDriver(broken, t.TempDir(), "x"), "no pinned github-copilot-sdk dependency line")
+}
+
+// The runtime feature is asked for only of an SDK that has it (1.0.16 on):
+// cargo refuses a dependency on a feature the crate lacks (1.0.4 has none).
+func TestRustDependencyLine(t *testing.T) {
+	for _, tc := range []struct {
+		spec       string
+		hasRuntime bool
+		want       string
+	}{
+		{`version = "=1.0.28"`, true, `github-copilot-sdk = { version = "=1.0.28", default-features = false, features = ["runtime"] }`},
+		{`version = "=1.0.4"`, false, `github-copilot-sdk = { version = "=1.0.4", default-features = false }`},
+		{`path = '/src/rust'`, false, `github-copilot-sdk = { path = '/src/rust', default-features = false }`},
+	} {
+		assert.Equal(t, tc.want, rustDependencyLine(tc.spec, tc.hasRuntime))
+	}
+	// The pinned line is one the rewrite recognises, whole.
+	pinned, err := os.ReadFile(filepath.Join("..", "..", "drivers", "rust", "Cargo.toml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(pinned), rustDependencyLine(`version = "=1.0.28"`, true)+"\n")
 }

@@ -7,6 +7,8 @@ package sdk
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +35,14 @@ type Options struct {
 	Log io.Writer
 }
 
+// sourceCacheName names the cache folder of a build from o.Source:
+// <sdk>-source-<digest of its path>, so that builds from different
+// sources (two releases' archives, say) keep a folder each.
+func (o Options) sourceCacheName(sdk string) string {
+	sum := sha256.Sum256([]byte(o.Source))
+	return sdk + "-source-" + hex.EncodeToString(sum[:])[:12]
+}
+
 func (o Options) driverDir(name string) string { return filepath.Join(o.Root, "drivers", name) }
 
 // cacheDir is where prepared drivers live: inside the checkout, ignored by
@@ -50,6 +60,14 @@ type SDK struct {
 	Toolchain string
 	Programs  []string
 	prepare   func(ctx context.Context, o Options) (driver.Command, error)
+	// unpackArchives says that an SDK_SOURCE archive (.tar.gz) is a
+	// packed checkout, to unpack before use, rather than a package the
+	// SDK's own tools install as it is (an sdist, an npm tarball).
+	unpackArchives bool
+	// declaredVersion reads the version an SDK source folder (or package)
+	// declares, and says where it read it; nil when the SDK's sources
+	// declare none (Go).
+	declaredVersion func(source string) (version, from string)
 }
 
 var registry = map[string]SDK{}
@@ -128,6 +146,11 @@ func (s SDK) Prepare(ctx context.Context, o Options) (driver.Command, error) {
 			return driver.Command{}, fmt.Errorf("%s: SDK_SOURCE %s: %w", s.Name, o.Source, err)
 		}
 		o.Source = abs
+		if isArchive(abs) && s.unpackArchives {
+			if o.Source, err = unpackSource(root, abs); err != nil {
+				return driver.Command{}, fmt.Errorf("%s: %w", s.Name, err)
+			}
+		}
 		if o.Version != "" {
 			return driver.Command{}, fmt.Errorf("%s: set SDK_SOURCE or SDK_VERSION, not both", s.Name)
 		}

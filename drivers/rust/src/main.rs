@@ -24,28 +24,59 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::time::{sleep, timeout};
 
-// The SDK's callback spelling lives here and nowhere else, so that a
-// generation-1 build of this driver (`get_bearer_token`, arguments without
-// `session_id`) differs only in these lines.
-const GENERATION: u8 = 2;
-const CALLBACK_FIELD: &str = "bearer_token_provider";
-
-fn set_callback(p: &mut ProviderConfig, f: Arc<dyn BearerTokenProvider>) {
-    p.bearer_token_provider = Some(f);
+// The SDK's callback spelling lives here and nowhere else. build.rs sets
+// `copilot_sdk_gen1` when the SDK it builds against is of contract
+// generation 1 (`get_bearer_token`, arguments without `session_id`: 1.0.4
+// and earlier); the generation reported is the one of the spelling compiled.
+#[cfg(not(copilot_sdk_gen1))]
+mod spelling {
+    use super::*;
+    pub const GENERATION: u8 = 2;
+    pub const CALLBACK_FIELD: &str = "bearer_token_provider";
+    pub fn set_callback(p: &mut ProviderConfig, f: Arc<dyn BearerTokenProvider>) {
+        p.bearer_token_provider = Some(f);
+    }
+    pub fn set_named_callback(p: &mut NamedProviderConfig, f: Arc<dyn BearerTokenProvider>) {
+        p.bearer_token_provider = Some(f);
+    }
+    /// The callback's arguments under the protocol's names. The pattern is
+    /// exhaustive on purpose: a field a later SDK adds stops the build here
+    /// instead of going unreported.
+    pub fn args_json(args: ProviderTokenArgs) -> Value {
+        let ProviderTokenArgs {
+            provider_name,
+            session_id,
+        } = args;
+        json!({ "providerName": provider_name, "sessionId": session_id })
+    }
+    pub fn resume_with_model(config: ResumeSessionConfig, model: String) -> ResumeSessionConfig {
+        config.with_model(model)
+    }
 }
-fn set_named_callback(p: &mut NamedProviderConfig, f: Arc<dyn BearerTokenProvider>) {
-    p.bearer_token_provider = Some(f);
+#[cfg(copilot_sdk_gen1)]
+mod spelling {
+    use super::*;
+    pub const GENERATION: u8 = 1;
+    pub const CALLBACK_FIELD: &str = "get_bearer_token";
+    pub fn set_callback(p: &mut ProviderConfig, f: Arc<dyn BearerTokenProvider>) {
+        p.get_bearer_token = Some(f);
+    }
+    pub fn set_named_callback(p: &mut NamedProviderConfig, f: Arc<dyn BearerTokenProvider>) {
+        p.get_bearer_token = Some(f);
+    }
+    pub fn args_json(args: ProviderTokenArgs) -> Value {
+        let ProviderTokenArgs { provider_name } = args;
+        json!({ "providerName": provider_name })
+    }
+    /// 1.0.4's ResumeSessionConfig has no model: a resumed session keeps
+    /// the one it was created with.
+    pub fn resume_with_model(config: ResumeSessionConfig, _model: String) -> ResumeSessionConfig {
+        config
+    }
 }
-/// The callback's arguments under the protocol's names. The pattern is
-/// exhaustive on purpose: a field a later SDK adds stops the build here
-/// instead of going unreported.
-fn args_json(args: ProviderTokenArgs) -> Value {
-    let ProviderTokenArgs {
-        provider_name,
-        session_id,
-    } = args;
-    json!({ "providerName": provider_name, "sessionId": session_id })
-}
+use spelling::{
+    CALLBACK_FIELD, GENERATION, args_json, resume_with_model, set_callback, set_named_callback,
+};
 
 /// Sets the provider fields the protocol passes through unchanged (BT-2).
 /// A macro, not a function: `ProviderConfig` and `NamedProviderConfig` are
@@ -415,9 +446,9 @@ impl Driver {
         });
 
         let session = if let Some(id) = session_id {
-            let mut config = ResumeSessionConfig::new(SessionId::from(id))
-                .with_model(model)
-                .approve_all_permissions();
+            let mut config =
+                resume_with_model(ResumeSessionConfig::new(SessionId::from(id)), model)
+                    .approve_all_permissions();
             (config.provider, config.providers, config.models) = (provider, providers, models);
             let session = timeout(Duration::from_secs(60), client.resume_session(config))
                 .await

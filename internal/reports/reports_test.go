@@ -1,0 +1,310 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"conformance/internal/expectations"
+	"conformance/internal/results"
+)
+
+func judged(feature, scenario string, status expectations.Status, message string) expectations.Judged {
+	return expectations.Judged{Result: expectations.Result{Feature: feature, Scenario: scenario, Tags: []string{"@BT-1"}, Status: status, Message: message}}
+}
+
+// sampleRun has one scenario of each kind the verdict knows.
+func sampleRun(label string) results.Run {
+	wireLog := "step \"the runtime asks\" failed: got a result, want an error\n\nwire log:\n" + strings.Repeat("<- {\"jsonrpc\":\"2.0\"}\n", 50)
+	expected := judged("sessions", "A disconnected session is not served", expectations.Failed, "got a token for a disconnected session")
+	expected.Expected, expected.Reason = true, "close() leaves the callbacks registered"
+	stale := judged("sessions", "A stale known failure", expectations.Passed, "")
+	stale.Expected, stale.Reason = true, "fixed upstream"
+	observed := judged("observed", "An empty token", expectations.Observed, "")
+	observed.Observations = []expectations.Observation{{Name: "answer to an empty token", Value: `{"token":""}`}}
+	return results.Run{
+		Label: label, SDK: "go", SDKVersion: "1.0.14", Generation: 2, CallbackField: "BearerTokenProvider",
+		Runtime: "fake", RuntimeVersion: "fake-1", Runner: "local", Transport: "tcp", FinishedAt: "2026-12-01T08:00:00Z",
+		Verdict: expectations.Verdict{
+			Passed:             []expectations.Judged{judged("token_requests", "The default provider's callback is called", expectations.Passed, "")},
+			ExpectedFailures:   []expectations.Judged{expected},
+			UnexpectedFailures: []expectations.Judged{judged("token_requests", "Each request invokes the callback once", expectations.Failed, wireLog)},
+			UnexpectedPasses:   []expectations.Judged{stale},
+			NotApplicable: []expectations.Judged{
+				judged("sessions", "The callback receives the session id", expectations.NotApplicable, "needs contract generation 2"),
+				judged("failures", "A failing sync callback", expectations.NotApplicable, "one callback style"),
+			},
+			Observed: []expectations.Judged{observed},
+		},
+	}
+}
+
+type parsedCase struct {
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	Time      string `xml:"time,attr"`
+	Skipped   *struct {
+		Message string `xml:"message,attr"`
+	} `xml:"skipped"`
+	Failure *struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+		Text    string `xml:",chardata"`
+	} `xml:"failure"`
+	Error     *struct{} `xml:"error"`
+	SystemOut string    `xml:"system-out"`
+}
+
+type parsedSuites struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Errors   int `xml:"errors,attr"`
+	Suites   []struct {
+		Name     string       `xml:"name,attr"`
+		Tests    int          `xml:"tests,attr"`
+		Failures int          `xml:"failures,attr"`
+		Errors   int          `xml:"errors,attr"`
+		Skipped  int          `xml:"skipped,attr"`
+		Time     string       `xml:"time,attr"`
+		Cases    []parsedCase `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func writeTemp(t *testing.T, name string, b []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	return path
+}
+
+func TestJUnitSaysWhatTheVerdictMeans(t *testing.T) {
+	run := sampleRun("go")
+	times := durations{{"token_requests", "Each request invokes the callback once"}: {1234567891 * time.Nanosecond}}
+	b, err := JUnit(run, times)
+	require.NoError(t, err)
+	require.NoError(t, CheckJUnit(writeTemp(t, "junit.xml", b)), "the JUnit XSD must accept the file")
+
+	var doc parsedSuites
+	require.NoError(t, xml.Unmarshal(b, &doc))
+	assert.Equal(t, 7, doc.Tests)
+	assert.Equal(t, 2, doc.Failures, "the unexpected failure and the unexpected pass, not the expected failure")
+	assert.Equal(t, 0, doc.Errors)
+	cases := map[string]parsedCase{}
+	skipped := 0
+	for _, s := range doc.Suites {
+		assert.True(t, strings.HasPrefix(s.Name, "go: "), "suite %q names the build", s.Name)
+		skipped += s.Skipped
+		for _, c := range s.Cases {
+			cases[c.Name] = c
+			assert.Equal(t, "go", c.Classname, "every case's classname is the build's label")
+			assert.Regexp(t, `^\d+\.\d{3}$`, c.Time)
+			assert.Nil(t, c.Error, "the suite writes no <error>: %s", c.Name)
+		}
+	}
+	assert.Equal(t, len(run.Verdict.NotApplicable), skipped)
+
+	for _, tc := range []struct {
+		scenario    string
+		skipped     string // the skipped message, if skipped
+		failureType string // the failure's type, if failed
+		out         string // a fragment of system-out
+	}{
+		{scenario: "The default provider's callback is called"},
+		{scenario: "A disconnected session is not served", out: "close() leaves the callbacks registered"},
+		{scenario: "The callback receives the session id", skipped: "needs contract generation 2"},
+		{scenario: "Each request invokes the callback once", failureType: "unexpected failure"},
+		{scenario: "A stale known failure", failureType: "unexpected pass"},
+		{scenario: "An empty token", out: `answer to an empty token = {"token":""}`},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			c, ok := cases[tc.scenario]
+			require.True(t, ok)
+			if tc.skipped != "" {
+				require.NotNil(t, c.Skipped)
+				assert.Equal(t, tc.skipped, c.Skipped.Message)
+			} else {
+				assert.Nil(t, c.Skipped)
+			}
+			if tc.failureType != "" {
+				require.NotNil(t, c.Failure)
+				assert.Equal(t, tc.failureType, c.Failure.Type)
+			} else {
+				assert.Nil(t, c.Failure, "not a failure")
+			}
+			assert.Contains(t, c.SystemOut, tc.out)
+		})
+	}
+
+	failure := cases["Each request invokes the callback once"]
+	assert.Equal(t, `step "the runtime asks" failed: got a result, want an error`, failure.Failure.Message, "the message attribute is the first line")
+	assert.Contains(t, failure.Failure.Text, "wire log:", "the detail is the element's text")
+	assert.Equal(t, "1.235", failure.Time)
+	assert.Contains(t, cases["A disconnected session is not served"].SystemOut, "got a token for a disconnected session", "the failure an expectation covers is kept")
+}
+
+func TestShortMessageIsBounded(t *testing.T) {
+	long := strings.Repeat("x", 500) + "\nsecond line"
+	got := shortMessage(long)
+	assert.Len(t, []rune(got), maxMessage)
+	assert.NotContains(t, got, "second line")
+}
+
+// Merged as junit-report-merger does (every file's test suites under one
+// root), the files of two builds still say which build each case is from.
+func TestMergedJUnitKeepsEachBuildsLabel(t *testing.T) {
+	var merged bytes.Buffer
+	merged.WriteString(xml.Header + "<testsuites>\n")
+	for _, label := range []string{"go", "node@1.0.4"} {
+		b, err := JUnit(sampleRun(label), nil)
+		require.NoError(t, err)
+		var doc struct {
+			Inner []byte `xml:",innerxml"`
+		}
+		require.NoError(t, xml.Unmarshal(b, &doc))
+		merged.Write(doc.Inner)
+	}
+	merged.WriteString("</testsuites>\n")
+	require.NoError(t, CheckJUnit(writeTemp(t, "merged.xml", merged.Bytes())))
+
+	var doc parsedSuites
+	require.NoError(t, xml.Unmarshal(merged.Bytes(), &doc))
+	byLabel := map[string]int{}
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			if c.Name == "Each request invokes the callback once" {
+				byLabel[c.Classname]++
+				assert.True(t, strings.HasPrefix(s.Name, c.Classname+": "))
+			}
+		}
+	}
+	assert.Equal(t, map[string]int{"go": 1, "node@1.0.4": 1}, byLabel)
+}
+
+func TestCheckJUnitRejectsWhatGodogWrote(t *testing.T) {
+	// godog's own formatter: a status attribute and 9 decimals.
+	godog := `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="x" tests="1" skipped="0" failures="0" errors="0" time="7.760462017">
+  <testsuite name="f" tests="1" skipped="0" failures="0" errors="0" time="0.096993196">
+    <testcase name="s" status="passed" time="0.009864304"></testcase>
+  </testsuite>
+</testsuites>`
+	err := CheckJUnit(writeTemp(t, "junit.xml", []byte(godog)))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "status")
+}
+
+// godogCucumber is the shape godog writes: absolute uris, feature-level
+// comments, data tables as "rows", doc strings as "doc_string".
+func godogCucumber(root string) []byte {
+	return []byte(`[{"uri": "` + root + `/features/sessions.feature", "id": "sessions", "keyword": "Feature", "name": "Sessions",
+  "description": "", "line": 1, "comments": [{"value": "# a comment", "line": 2}],
+  "elements": [{"id": "sessions;a", "keyword": "Scenario", "name": "A", "description": "", "line": 5, "type": "scenario",
+    "tags": [{"name": "@BT-8", "line": 4}],
+    "steps": [
+      {"keyword": "Given ", "name": "a table", "line": 6, "match": {"location": "x.go:1"}, "result": {"status": "passed", "duration": 1500000000},
+       "rows": [{"cells": ["a", "b"]}]},
+      {"keyword": "Then ", "name": "a doc", "line": 8, "match": {"location": "x.go:2"}, "result": {"status": "failed", "duration": 500000000, "error_message": "boom"},
+       "doc_string": {"value": "text", "content_type": "", "line": 9}},
+      {"keyword": "And ", "name": "plain", "line": 12, "match": {"location": "x.go:3"}, "result": {"status": "skipped"}}
+    ]}]}]`)
+}
+
+func TestFixCucumberMakesItValid(t *testing.T) {
+	root := "/checkout"
+	raw := godogCucumber(root)
+	require.Error(t, CheckCucumber(writeTemp(t, "raw.json", raw)), "what godog writes fails Cucumber's schema")
+
+	fixed, times, err := fixCucumber(raw, root)
+	require.NoError(t, err)
+	require.NoError(t, CheckCucumber(writeTemp(t, "cucumber.json", fixed)))
+	var features []map[string]any
+	require.NoError(t, json.Unmarshal(fixed, &features))
+	assert.Equal(t, "features/sessions.feature", features[0]["uri"])
+	assert.NotContains(t, features[0], "comments")
+	assert.Equal(t, []time.Duration{2 * time.Second}, times[scenarioKey{"sessions", "A"}])
+}
+
+func TestVerdictJSONListsAreNeverNull(t *testing.T) {
+	dir := t.TempDir()
+	run := sampleRun("go")
+	run.Verdict.Observed = nil
+	run.Verdict.Passed[0].Tags = nil
+	require.NoError(t, run.Write(dir))
+	b, err := os.ReadFile(filepath.Join(dir, results.FileName))
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "null")
+	assert.Regexp(t, regexp.MustCompile(`"observed": \[\]`), string(b))
+	require.NoError(t, CheckVerdict(filepath.Join(dir, results.FileName)))
+
+	notRun := results.Run{Label: "dotnet", SDK: "dotnet", Runtime: "fake", Runner: "local", Transport: "tcp",
+		FinishedAt: "2026-12-01T08:00:00Z", NotRun: ".NET SDK not found"}
+	require.NoError(t, notRun.Write(dir))
+	require.NoError(t, CheckVerdict(filepath.Join(dir, results.FileName)), "a build that did not run has a valid record too")
+
+	nullList := bytes.Replace(b, []byte(`"observed": []`), []byte(`"observed": null`), 1)
+	err = CheckVerdict(writeTemp(t, results.FileName, nullList))
+	require.Error(t, err, "the schema refuses a null list")
+}
+
+func TestWriteAndCheckAFolder(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "results", "go")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, sampleRun("go").Write(dir))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, CucumberFile), godogCucumber(root), 0o644))
+	require.NoError(t, Write(dir, root))
+	n, err := CheckAll(filepath.Join(root, "results"))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, JUnitFile), []byte("<testsuites><testcase/></testsuites>"), 0o644))
+	_, err = CheckAll(filepath.Join(root, "results"))
+	assert.ErrorContains(t, err, JUnitFile)
+
+	_, err = CheckAll(t.TempDir())
+	assert.ErrorContains(t, err, "no run folders")
+}
+
+func TestGate(t *testing.T) {
+	good := sampleRun("node")
+	good.Verdict.UnexpectedFailures, good.Verdict.UnexpectedPasses, good.OK = nil, nil, true
+	bad := sampleRun("go")
+	notRun := results.Run{Label: "dotnet", SDK: "dotnet", NotRun: ".NET SDK not found"}
+	for _, tc := range []struct {
+		name       string
+		runs       []results.Run
+		requireRun bool
+		want       bool
+		says       string
+	}{
+		{"all ok", []results.Run{good}, false, true, "ok       node"},
+		{"an unexpected result", []results.Run{good, bad}, false, false, "unexpected failure: Each request invokes the callback once"},
+		{"not run, allowed", []results.Run{good, notRun}, false, true, "not run  dotnet"},
+		{"not run, required", []results.Run{good, notRun}, true, false, "NOT RUN  dotnet"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			assert.Equal(t, tc.want, Gate(&out, tc.runs, tc.requireRun))
+			assert.Contains(t, out.String(), tc.says)
+		})
+	}
+}
+
+func TestComment(t *testing.T) {
+	var out bytes.Buffer
+	Comment(&out, []results.Run{sampleRun("go")})
+	s := out.String()
+	assert.True(t, strings.HasPrefix(s, CommentMarker+"\n"))
+	assert.Contains(t, s, "**unexpected results**")
+	assert.Contains(t, s, "| `go` | go 1.0.14 | 2 | 1 | 1 | 1 | 1 | 2 | 1 |")
+	assert.Contains(t, s, "unexpected failure: **Each request invokes the callback once**")
+}
