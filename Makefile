@@ -24,7 +24,7 @@ RUNNER          ?= local
 
 export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER
 
-.PHONY: help setup conformance bench dashboard differential differential-check test unit vet clean docker-engine docker-base-images docker-clean
+.PHONY: help setup conformance bench dashboard differential differential-check mutants mutants-check test unit vet clean docker-engine docker-base-images docker-clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -51,6 +51,18 @@ bench: setup ## getToken round trip per SDK and transport (sequential and concur
 dashboard: ## the parity dashboard from every run under results/: results/dashboard.html and dashboard.md
 	$(GO) run ./internal/cmd/dashboard -results results
 
+# make mutants: MUTANT_PARTS=rust=3 runs one third of rust's mutants, the
+# part MUTANT_PART says (a number, e.g. CI's run number; default the day of
+# the year), so that a set too slow for every run is covered in rotation.
+MUTANT_PARTS ?=
+MUTANT_PART  ?=
+
+mutants: setup ## copies of $(SDK)'s pinned release broken one rule at a time (mutants/<sdk>.yaml), each of which the suite must catch; prints a score, writes results/mutants/<sdk>.json
+	$(GO) run ./internal/cmd/mutants -sdk '$(SDK)' -parts '$(MUTANT_PARTS)' -part '$(MUTANT_PART)'
+
+mutants-check: ## check that every mutant of $(SDK) still applies to its pinned release (runs no scenario)
+	$(GO) run ./internal/cmd/mutants -check -sdk '$(SDK)'
+
 unit: ## the suite's own unit tests (no SDK needed)
 	$(GO) test -count=1 -timeout 10m ./internal/...
 
@@ -64,6 +76,12 @@ vet: ## go vet and gofmt
 TEST_SDKS       ?= node,go,python,rust,node@1.0.4
 TEST_RUNTIMES   ?= fake,real
 TEST_TRANSPORTS ?= tcp,stdio
+
+# The SDKs whose mutants CI runs (java from its release's source archive,
+# which CI has at ../shared/sdk-sources), and the sets it runs in rotating
+# parts to stay within its time (see mutants).
+TEST_MUTANT_SDKS  ?= node,go,python,rust,java
+TEST_MUTANT_PARTS ?=
 
 # The SDK builds CI also runs with each driver in a container, and the
 # driver images whose build and handshake internal/container's test checks.
@@ -83,6 +101,7 @@ test: BASE_IMAGE_SDKS = $(sort $(subst $(comma), ,$(TEST_CONTAINER_SDKS) $(TEST_
 test: setup vet docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) in containers
 	SDK=$(TEST_SDKS) RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= TAGS= CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
 	$(MAKE) --no-print-directory differential-check SDK=$(TEST_SDKS)
+	$(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= TAGS=
 	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=tcp RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps
 	@! docker ps -aq --filter label=conformance.suite=bearer-token | grep -q . || { echo "containers of the suite were left behind:"; docker ps -a --filter label=conformance.suite=bearer-token; exit 1; }
 
