@@ -98,6 +98,15 @@ func Run(ctx context.Context, o Options) (*Score, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.SDK == "rust" {
+		// Each mutant rebuilds the copied crate; compiled incrementally
+		// (cargo does so for path crates only, not the registry's), a
+		// build redoes only what the edit touched. Cargo reads this from
+		// the environment of the builds internal/sdk starts.
+		if err := os.Setenv("CARGO_INCREMENTAL", "1"); err != nil {
+			return nil, err
+		}
+	}
 	score := &Score{SDK: o.SDK, Version: set.Version}
 	run := func(dir, tags string) (*steps.Report, error) {
 		return steps.Run(ctx, steps.Config{
