@@ -48,9 +48,8 @@ func preparePython(ctx context.Context, o Options) (driver.Command, error) {
 		var bare bool
 		venv, bare, err = preparePythonSource(ctx, o, requirements, interpreter)
 		if bare {
-			// A bare package is compiled on first use, into the cache
-			// rather than its own folder (its generated modules take a
-			// second to compile, for every driver started).
+			// A bare package is compiled into the cache rather than its
+			// own folder (see compileBarePackage).
 			args[1] = "-Xpycache_prefix=" + filepath.Join(o.cacheDir(pythonSourceFolder), "pycache")
 		}
 	}
@@ -153,10 +152,8 @@ func preparePythonSource(ctx context.Context, o Options, requirements, interpret
 	}
 	// The package's import name is copilot, whatever its folder is called.
 	path := filepath.Join(dir, "path")
-	for _, old := range []string{path, filepath.Join(dir, "pycache")} {
-		if err := os.RemoveAll(old); err != nil {
-			return "", true, err
-		}
+	if err := os.RemoveAll(path); err != nil {
+		return "", true, err
 	}
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return "", true, err
@@ -169,7 +166,27 @@ func preparePythonSource(ctx context.Context, o Options, requirements, interpret
 		return "", true, fmt.Errorf("no single site-packages folder in %s: %v", venv, sitePackages)
 	}
 	pth := filepath.Join(sitePackages[0], "conformance-sdk-source.pth")
-	return venv, true, os.WriteFile(pth, []byte(path+"\n"), 0o644)
+	if err := os.WriteFile(pth, []byte(path+"\n"), 0o644); err != nil {
+		return "", true, err
+	}
+	return venv, true, compileBarePackage(ctx, o, dir, venv, filepath.Join(path, "copilot"))
+}
+
+// compileBarePackage compiles a bare package's modules into the cache now,
+// rather than in the first driver, whose hello has a time limit (the SDK's
+// generated modules take seconds, a minute on a loaded machine). The
+// compiled modules are kept while SDK_SOURCE names the same folder: Python
+// checks each against its source's modification time and size, as it does
+// in a source folder's own __pycache__, so only what changed is compiled
+// again (make mutants edits one file per run).
+func compileBarePackage(ctx context.Context, o Options, dir, venv, pkg string) error {
+	pycache := filepath.Join(dir, "pycache")
+	if from := []byte(o.Source + "\n"); !stamped(pycache+".from", from) {
+		if err := rebuild(pycache+".from", from, func() error { return os.RemoveAll(pycache) }); err != nil {
+			return err
+		}
+	}
+	return run(ctx, o, dir, nil, venvPython(venv), "-I", "-Xpycache_prefix="+pycache, "-m", "compileall", "-q", pkg)
 }
 
 // checkPython checks that python3 is new enough for the SDK and can make a
