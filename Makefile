@@ -81,7 +81,7 @@ TEST_TRANSPORTS ?= tcp,stdio
 # which CI has at ../shared/sdk-sources), and the sets it runs in rotating
 # parts to stay within its time (see mutants).
 TEST_MUTANT_SDKS  ?= node,go,python,rust,java
-TEST_MUTANT_PARTS ?=
+TEST_MUTANT_PARTS ?= rust=3
 
 # The SDK builds CI also runs with each driver in a container, and the
 # driver images whose build and handshake internal/container's test checks.
