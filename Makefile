@@ -35,7 +35,7 @@ override SDK_SOURCE := $(if $(SDK_SOURCE),$(abspath $(SDK_SOURCE)))
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER
 
-.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix
+.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -96,6 +96,18 @@ dashboard: ## the parity dashboard from the runs under $(RESULTS) (RESULTS=<dir>
 rule-tables: ## rewrite the rule tables of README.md and CONTRACT.md from the features (a unit test fails while they differ)
 	$(GO) run ./internal/cmd/ruletables -features features README.md CONTRACT.md
 
+# make mutants: MUTANT_PARTS=rust=3 runs one third of rust's mutants, the
+# part MUTANT_PART says (a number, e.g. CI's run number; default the day of
+# the year), so that a set too slow for every run is covered in rotation.
+MUTANT_PARTS ?=
+MUTANT_PART  ?=
+
+mutants: setup ## copies of $(SDK)'s pinned release broken one rule at a time (mutants/<sdk>.yaml), each of which the suite must catch; prints a score, writes results/mutants/<sdk>.json
+	$(GO) run ./internal/cmd/mutants -sdk '$(SDK)' -parts '$(MUTANT_PARTS)' -part '$(MUTANT_PART)'
+
+mutants-check: ## check that every mutant of $(SDK) still applies to its pinned release (runs no scenario)
+	$(GO) run ./internal/cmd/mutants -check -sdk '$(SDK)'
+
 unit: ## the suite's own unit tests (no SDK needed)
 	$(GO) test -count=1 -timeout 10m ./internal/...
 
@@ -125,6 +137,12 @@ TEST_LABELS     ?= $(subst $(space),,$(TEST_REGISTRY_SDKS)$(foreach a,$(JAVA_SOU
 TEST_RUNTIMES   ?= fake,real
 TEST_TRANSPORTS ?= tcp,stdio
 
+# The SDKs whose mutants CI runs (java from its release's source archive,
+# which CI has at ../shared/sdk-sources), and the sets it runs in rotating
+# parts to stay within its time (see mutants).
+TEST_MUTANT_SDKS  ?= node,go,python,rust,java
+TEST_MUTANT_PARTS ?= rust=3
+
 # The SDK builds CI also runs with each driver in a container, and the
 # driver images whose build and handshake internal/container's test checks.
 # Not dotnet: its images come from Microsoft's registry and need NuGet, and
@@ -144,6 +162,7 @@ test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test
 	SDK='$(TEST_SDKS)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
 	$(MAKE) --no-print-directory check-reports
 	$(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
+	$(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
 	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=tcp RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps
 	@! docker ps -aq --filter label=conformance.suite=bearer-token | grep -q . || { echo "containers of the suite were left behind:"; docker ps -a --filter label=conformance.suite=bearer-token; exit 1; }
 

@@ -28,7 +28,8 @@ func init() {
 // the ignored cache: .cache/drivers/python for the pinned requirements and
 // python@<v> for SDK_VERSION, each reused while what it was made from is
 // unchanged; python-source for SDK_SOURCE, made afresh on every run since
-// the checkout may have changed.
+// the checkout may have changed (but for a bare package folder's
+// dependencies, see preparePythonSource).
 func preparePython(ctx context.Context, o Options) (driver.Command, error) {
 	src := o.driverDir("python")
 	requirements := filepath.Join(src, "requirements.txt")
@@ -47,11 +48,10 @@ func preparePython(ctx context.Context, o Options) (driver.Command, error) {
 		venv, err = preparePythonRegistry(ctx, o, requirements, interpreter)
 	default:
 		var bare bool
-		venv, bare, err = preparePythonSource(ctx, o, requirements)
+		venv, bare, err = preparePythonSource(ctx, o, requirements, interpreter)
 		if bare {
-			// A bare package is compiled on first use, into the cache
-			// rather than its own folder (its generated modules take a
-			// second to compile, for every driver started).
+			// A bare package is compiled into the cache rather than its
+			// own folder (see compileBarePackage).
 			args[1] = "-Xpycache_prefix=" + filepath.Join(o.cacheDir(o.sourceCacheName("python")), "pycache")
 		}
 	}
@@ -107,34 +107,53 @@ func pythonSourceIsBare(path string) (bool, error) {
 		"setup.py: the SDK repository's python/) nor a package directory (__init__.py, e.g. a copy of an installed copilot/)", path)
 }
 
-// preparePythonSource makes a fresh venv with the SDK from o.Source. A bare
+// preparePythonSource makes a venv with the SDK from o.Source. A bare
 // package directory has no metadata of its own: the venv gets the pinned
 // SDK's dependencies, the package is put on sys.path in the SDK's place, and
-// it reports the version the SDK gives itself then (0.0.0.dev0).
-func preparePythonSource(ctx context.Context, o Options, requirements string) (venv string, bare bool, err error) {
+// it reports the version the SDK gives itself then (0.0.0.dev0). That venv
+// is reused while the pinned requirements are unchanged (the package itself
+// is linked in afresh on every run), so that running many patched copies
+// (make mutants) does not install the same dependencies each time; anything
+// else pip installs into a fresh venv.
+func preparePythonSource(ctx context.Context, o Options, requirements, interpreter string) (venv string, bare bool, err error) {
 	if bare, err = pythonSourceIsBare(o.Source); err != nil {
 		return "", false, err
 	}
 	dir := o.cacheDir(o.sourceCacheName("python"))
 	venv = filepath.Join(dir, "venv")
-	if err := freshVenv(ctx, o, dir, venv); err != nil {
-		return "", bare, err
-	}
+	stampFile := filepath.Join(dir, "installed-from")
 	if !bare {
+		if err := removeIfExists(stampFile); err != nil {
+			return "", false, err
+		}
+		if err := freshVenv(ctx, o, dir, venv); err != nil {
+			return "", false, err
+		}
 		return venv, false, pip(ctx, o, dir, venv, "install", o.Source)
 	}
-	if err := pip(ctx, o, dir, venv, "install", "-r", requirements); err != nil {
+	from, err := os.ReadFile(requirements)
+	if err != nil {
 		return "", true, err
 	}
-	if err := pip(ctx, o, dir, venv, "uninstall", "--yes", pythonDistribution); err != nil {
-		return "", true, err
+	stamp := append(from, "# without "+pythonDistribution+", for a bare package; "+interpreter+"\n"...)
+	if !stamped(stampFile, stamp) || !exists(venvPython(venv)) {
+		err := rebuild(stampFile, stamp, func() error {
+			if err := freshVenv(ctx, o, dir, venv); err != nil {
+				return err
+			}
+			if err := pip(ctx, o, dir, venv, "install", "-r", requirements); err != nil {
+				return err
+			}
+			return pip(ctx, o, dir, venv, "uninstall", "--yes", pythonDistribution)
+		})
+		if err != nil {
+			return "", true, err
+		}
 	}
 	// The package's import name is copilot, whatever its folder is called.
 	path := filepath.Join(dir, "path")
-	for _, old := range []string{path, filepath.Join(dir, "pycache")} {
-		if err := os.RemoveAll(old); err != nil {
-			return "", true, err
-		}
+	if err := os.RemoveAll(path); err != nil {
+		return "", true, err
 	}
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return "", true, err
@@ -147,7 +166,27 @@ func preparePythonSource(ctx context.Context, o Options, requirements string) (v
 		return "", true, fmt.Errorf("no single site-packages folder in %s: %v", venv, sitePackages)
 	}
 	pth := filepath.Join(sitePackages[0], "conformance-sdk-source.pth")
-	return venv, true, os.WriteFile(pth, []byte(path+"\n"), 0o644)
+	if err := os.WriteFile(pth, []byte(path+"\n"), 0o644); err != nil {
+		return "", true, err
+	}
+	return venv, true, compileBarePackage(ctx, o, dir, venv, filepath.Join(path, "copilot"))
+}
+
+// compileBarePackage compiles a bare package's modules into the cache now,
+// rather than in the first driver, whose hello has a time limit (the SDK's
+// generated modules take seconds, a minute on a loaded machine). The
+// compiled modules are kept while SDK_SOURCE names the same folder: Python
+// checks each against its source's modification time and size, as it does
+// in a source folder's own __pycache__, so only what changed is compiled
+// again (make mutants edits one file per run).
+func compileBarePackage(ctx context.Context, o Options, dir, venv, pkg string) error {
+	pycache := filepath.Join(dir, "pycache")
+	if from := []byte(o.Source + "\n"); !stamped(pycache+".from", from) {
+		if err := rebuild(pycache+".from", from, func() error { return os.RemoveAll(pycache) }); err != nil {
+			return err
+		}
+	}
+	return run(ctx, o, dir, nil, venvPython(venv), "-I", "-Xpycache_prefix="+pycache, "-m", "compileall", "-q", pkg)
 }
 
 // checkPython checks that python3 is new enough for the SDK and can make a
