@@ -94,7 +94,7 @@ func (p Parity) commentMatrix(cols int) string {
 			head += fmt.Sprintf(" g%d", c.Generation)
 		}
 		if c.Mutation != nil {
-			head += fmt.Sprintf(" (mutants %d/%d)", c.Mutation.Killed, c.Mutation.Total)
+			head += fmt.Sprintf(" (mutants %d/%d)", c.Mutation.Caught, c.Mutation.Total)
 		}
 		fmt.Fprintf(&b, " %s |", mdCell(head))
 	}

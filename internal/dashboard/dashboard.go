@@ -185,10 +185,17 @@ type Result struct {
 	Reproduce string   `json:"reproduce"`
 }
 
-// Mutation is an SDK's mutation score (results/mutants/<sdk>.json).
+// Mutation is an SDK's mutation score, as make mutants writes it in
+// results/mutants/<sdk>.json (the fields the dashboard shows).
 type Mutation struct {
-	Killed int `json:"killed"`
-	Total  int `json:"total"`
+	SDK     string `json:"sdk"`
+	Version string `json:"version"` // the release the mutants are copies of
+	Part    string `json:"part,omitempty"`
+	// PristineOK: the unpatched copy passed, without which the score
+	// means nothing.
+	PristineOK bool `json:"pristineOK"`
+	Caught     int  `json:"caught"`
+	Total      int  `json:"total"`
 }
 
 // Input is what Build reads: the runs (each with the folder it came from)

@@ -84,7 +84,7 @@ func fixture() Input {
 	java.Source, java.Tags = "/src/java", "@BT-8"
 	dotnet := LoadedRun{Dir: "results/dotnet", Run: results.Run{Label: "dotnet", SDK: "dotnet", Runtime: "fake", Runner: "local", Transport: "tcp",
 		SuiteCommit: "c1", NotRun: "dotnet: .NET SDK not found (no dotnet on PATH)"}}
-	return Input{Runs: []LoadedRun{dotnet, goRun, java, node, nodeReal, old, python}, Mutants: map[string]Mutation{"go": {Killed: 9, Total: 10}}}
+	return Input{Runs: []LoadedRun{dotnet, goRun, java, node, nodeReal, old, python}, Mutants: map[string]Mutation{"go": {SDK: "go", Version: "v1.0.14", PristineOK: true, Caught: 9, Total: 10}}}
 }
 
 func build(t *testing.T, in Input) Parity {
@@ -116,7 +116,7 @@ func TestColumnsAreTheSDKsInOrderWithABuildPerVersionAndGeneration(t *testing.T)
 	assert.Equal(t, ".NET", p.Columns[4].Name)
 	assert.Equal(t, "dotnet: .NET SDK not found (no dotnet on PATH)", p.Columns[4].NotRun)
 	assert.Contains(t, p.Columns[5].NotRun, "no run of rust", "an SDK without a run keeps its column")
-	assert.Equal(t, &Mutation{Killed: 9, Total: 10}, p.Columns[3].Mutation)
+	assert.Equal(t, &Mutation{SDK: "go", Version: "v1.0.14", PristineOK: true, Caught: 9, Total: 10}, p.Columns[3].Mutation)
 	assert.Equal(t, "java 1.0.11+source", p.Columns[6].Title())
 	assert.Equal(t, map[string]int{"c1": 7}, p.SuiteCommits)
 }
@@ -187,6 +187,12 @@ func TestHTMLIsOneOfflinePageWithTheMatrixAndItsDrillDown(t *testing.T) {
 		assert.Contains(t, html, want)
 	}
 	assert.NotContains(t, html, "0/0", "not applicable is never a count")
+
+	in := fixture()
+	in.Mutants["go"] = Mutation{SDK: "go", Version: "v1.0.14", Caught: 0, Total: 10}
+	b.Reset()
+	require.NoError(t, build(t, in).HTML(&b))
+	assert.Contains(t, b.String(), "mutants 0/10 (unpatched copy failed)", "a score whose unpatched copy failed says so")
 }
 
 func TestTentativeRulesHaveTheirOwnHeadingAndWhy(t *testing.T) {
@@ -343,35 +349,18 @@ func TestLoadReadsMutationScoresAndWireFrames(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "mutants"), 0o755))
 	require.NoError(t, os.MkdirAll(filepath.Join(run, "wire"), 0o755))
 	require.NoError(t, results.Run{Label: "go", SDK: "go", SuiteCommit: "c1"}.Write(run))
-	require.NoError(t, os.WriteFile(filepath.Join(root, "mutants", "go.json"), []byte(`{"killed": 7, "total": 8}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "mutants", "go.json"), []byte(`{"sdk": "go", "version": "v1.0.14", "pristine": "38 passed", "pristineOK": true, "caught": 7, "total": 8, "mutants": []}`), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(run, "wire", "a-scenario.json"),
 		[]byte(`{"scenario":"A scenario","frames":[{"Seq":1,"Conn":1,"Dir":"runtime->sdk","Raw":{"id":0,"method":"providerToken.getToken","params":{}}}]}`), 0o644))
 	in, err := Load([]string{root}, false)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]Mutation{"go": {Killed: 7, Total: 8}}, in.Mutants)
+	assert.Equal(t, map[string]Mutation{"go": {SDK: "go", Version: "v1.0.14", PristineOK: true, Caught: 7, Total: 8}}, in.Mutants)
 	assert.Equal(t, []string{`#1 runtime->sdk {"id":0,"method":"providerToken.getToken","params":{}}`}, in.Runs[0].Frames("A scenario"))
 	assert.Nil(t, in.Runs[0].Frames("another scenario"), "no record, no frames")
 
 	require.NoError(t, os.WriteFile(filepath.Join(root, "mutants", "go.json"), []byte(`{"score": "high"}`), 0o644))
 	_, err = Load([]string{root}, false)
-	assert.ErrorContains(t, err, "no mutation score")
-}
-
-func TestMutationReports(t *testing.T) {
-	for _, tc := range []struct {
-		json string
-		want Mutation
-		ok   bool
-	}{
-		{`{"killed": 3, "total": 4}`, Mutation{3, 4}, true},
-		{`{"mutants": [{"killed": true}, {"killed": false}]}`, Mutation{1, 2}, true},
-		{`{"mutants": [{"name": "x"}]}`, Mutation{}, false},
-		{`[]`, Mutation{}, false},
-	} {
-		m, ok := mutationOf([]byte(tc.json))
-		assert.Equal(t, tc.ok, ok, tc.json)
-		assert.Equal(t, tc.want, m, tc.json)
-	}
+	assert.ErrorContains(t, err, "not a mutation score")
 }
 
 // The frames shown are the last few about tokens, sessions ending and

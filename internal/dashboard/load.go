@@ -113,8 +113,9 @@ func loadMatrices(dir string, in *Input) error {
 	return nil
 }
 
-// loadMutants reads each SDK's mutation score: how many of the mutant
-// SDKs the suite told from the real one, of how many.
+// loadMutants reads each SDK's mutation score (make mutants): how many
+// of the SDK's mutants, copies of its release broken one rule at a time,
+// the suite caught.
 func loadMutants(dir string, in *Input) error {
 	paths, _ := filepath.Glob(filepath.Join(dir, "mutants", "*.json"))
 	for _, p := range paths {
@@ -122,45 +123,18 @@ func loadMutants(dir string, in *Input) error {
 		if err != nil {
 			return err
 		}
-		m, ok := mutationOf(b)
-		if !ok {
-			return fmt.Errorf("%s: no mutation score (killed and total, or mutants with killed)", p)
+		var m Mutation
+		if err := json.Unmarshal(b, &m); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
 		}
-		sdk := strings.TrimSuffix(filepath.Base(p), ".json")
-		if _, seen := in.Mutants[sdk]; !seen {
-			in.Mutants[sdk] = m
+		if m.SDK == "" {
+			return fmt.Errorf("%s: not a mutation score (no sdk; make mutants writes them)", p)
+		}
+		if _, seen := in.Mutants[m.SDK]; !seen {
+			in.Mutants[m.SDK] = m
 		}
 	}
 	return nil
-}
-
-// mutationOf reads a mutation report: {"killed": k, "total": n}, or a
-// list of mutants each saying whether it was killed.
-func mutationOf(b []byte) (Mutation, bool) {
-	var r struct {
-		Killed  *int `json:"killed"`
-		Total   *int `json:"total"`
-		Mutants []struct {
-			Killed *bool `json:"killed"`
-		} `json:"mutants"`
-	}
-	if json.Unmarshal(b, &r) != nil {
-		return Mutation{}, false
-	}
-	if r.Killed != nil && r.Total != nil {
-		return Mutation{Killed: *r.Killed, Total: *r.Total}, true
-	}
-	var m Mutation
-	for _, x := range r.Mutants {
-		if x.Killed == nil {
-			return Mutation{}, false
-		}
-		m.Total++
-		if *x.Killed {
-			m.Killed++
-		}
-	}
-	return m, m.Total > 0
 }
 
 func loadBench(path string) (*bench.Report, error) {
