@@ -312,7 +312,7 @@ func TestDriversInContainers(t *testing.T) {
 			needEngine(t, sdk)
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 			defer cancel()
-			spec := DriverSpec(repoRoot, sdk, nil)
+			spec := DriverSpec(repoRoot, sdk, "", nil)
 			spec.Log = testLog{t}
 			img, err := Build(ctx, spec)
 			if err != nil {
@@ -325,7 +325,7 @@ func TestDriversInContainers(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rt.Close()
-			d, err := StartDriver(ctx, img.Ref)
+			d, err := StartDriver(ctx, img.Ref, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
