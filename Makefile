@@ -24,7 +24,7 @@ RUNNER          ?= local
 
 export SDK SDK_VERSION SDK_SOURCE TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER
 
-.PHONY: help setup conformance bench dashboard differential differential-check test unit vet clean docker-engine docker-base-images docker-clean
+.PHONY: help setup conformance bench dashboard differential differential-check test test-containers unit vet clean docker-engine docker-base-images docker-clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -65,12 +65,17 @@ TEST_SDKS       ?= node,go,python,rust,node@1.0.4
 TEST_RUNTIMES   ?= fake,real
 TEST_TRANSPORTS ?= tcp,stdio
 
-# The SDK builds CI also runs with each driver in a container, and the
-# driver images whose build and handshake internal/container's test checks.
-# Not dotnet: its images come from Microsoft's registry and need NuGet, and
-# these machines reach neither (docker/dotnet.Dockerfile).
-TEST_CONTAINER_SDKS ?= node,go
-TEST_IMAGE_SDKS     ?= node,go,python
+# The SDK builds CI also runs with each driver in a container, over each of
+# TEST_CONTAINER_TRANSPORTS, and the driver images whose build and handshake
+# internal/container's test checks. Java in a container is built from the
+# SDK's source archive (TEST_CONTAINER_JAVA_SOURCE, a CI input: the Maven
+# registry here does not serve the SDK). Not dotnet: its images come from
+# Microsoft's registry and need NuGet, and these machines reach neither
+# (docker/dotnet.Dockerfile).
+TEST_CONTAINER_SDKS        ?= node,go,python,rust
+TEST_CONTAINER_TRANSPORTS  ?= tcp,stdio
+TEST_CONTAINER_JAVA_SOURCE ?= $(CURDIR)/../shared/sdk-sources/copilot-sdk-java-1.0.11.tar.gz
+TEST_IMAGE_SDKS            ?= node,go,python,rust
 
 comma := ,
 # The SDKs whose base images docker-base-images provides: empty means every
@@ -78,13 +83,29 @@ comma := ,
 # SDKs they run in containers.
 BASE_IMAGE_SDKS ?=
 conformance: BASE_IMAGE_SDKS = $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(s)))))
-test: BASE_IMAGE_SDKS = $(sort $(subst $(comma), ,$(TEST_CONTAINER_SDKS) $(TEST_IMAGE_SDKS)))
+test test-containers: BASE_IMAGE_SDKS = $(sort $(subst $(comma), ,$(TEST_CONTAINER_SDKS) $(TEST_IMAGE_SDKS)) $(if $(TEST_CONTAINER_JAVA_SOURCE),java))
 
-test: setup vet docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) in containers
+test: setup vet docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and java in containers
 	SDK=$(TEST_SDKS) RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= TAGS= CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
 	$(MAKE) --no-print-directory differential-check SDK=$(TEST_SDKS)
-	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=tcp RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps
-	@! docker ps -aq --filter label=conformance.suite=bearer-token | grep -q . || { echo "containers of the suite were left behind:"; docker ps -a --filter label=conformance.suite=bearer-token; exit 1; }
+	$(MAKE) --no-print-directory test-containers
+	$(if $(ENGINE_UP_BEFORE),@echo "the Docker engine answered before make test: left running",bash docker/engine.sh stop)
+
+# make test leaves no engine behind: it stops a dockerd that docker/engine.sh
+# started during the run (one that answered before is left alone).
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+ENGINE_UP_BEFORE := $(shell bash docker/engine.sh status >/dev/null 2>&1 && echo yes)
+endif
+
+# The container runs of make test, then the check that they left nothing
+# behind: docker-clean removes the suite's containers, images and their
+# build cache, and the engine itself is stopped by whoever started it
+# (.ci/run: docker/engine.sh stop).
+test-containers: docker-base-images ## $(TEST_CONTAINER_SDKS), and java from $(TEST_CONTAINER_JAVA_SOURCE), with RUNNER=container over $(TEST_CONTAINER_TRANSPORTS) (fake runtime), then docker-clean and a check that nothing is left
+	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=$(TEST_CONTAINER_TRANSPORTS) RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 40m -run '^TestConformance$$' ./steps
+	$(if $(TEST_CONTAINER_JAVA_SOURCE),SDK=java RUNTIME=fake TRANSPORT=$(TEST_CONTAINER_TRANSPORTS) RUNNER=container SDK_VERSION= SDK_SOURCE='$(TEST_CONTAINER_JAVA_SOURCE)' TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps)
+	$(MAKE) --no-print-directory docker-clean
+	bash docker/leftovers.sh
 
 docker-engine: ## start a Docker engine if none answers (dockerd as these machines need it; see docker/README.md)
 	bash docker/engine.sh
@@ -92,9 +113,8 @@ docker-engine: ## start a Docker engine if none answers (dockerd as these machin
 docker-base-images: docker-engine ## the base images of docker/*.Dockerfile: kept, pulled, or local stand-ins where no registry answers
 	bash docker/base-images.sh $(BASE_IMAGE_SDKS)
 
-docker-clean: ## remove the suite's containers and driver images (base images and the engine stay)
-	-docker ps -aq --filter label=conformance.suite=bearer-token | xargs -r docker rm -f
-	-docker images -q --filter label=conformance.suite=bearer-token | sort -u | xargs -r docker rmi -f
+docker-clean: ## remove the suite's containers, driver images and their build cache (dangling images, builder cache); base images and the engine stay
+	bash docker/clean.sh
 
 differential: ## run $(SDK) on the fake and the real runtime, then compare what crossed the wire (results/differential-<sdk>.md)
 	$(MAKE) --no-print-directory conformance RUNTIME=fake,real
