@@ -254,12 +254,13 @@ build_rust() { # rust:1-bookworm
 	tmp=$(mktemp -d "$cache/rust.XXXXXX")
 	cp "$ca_bundle" "$tmp/ca-certificates.crt"
 	# The official image is buildpack-deps: a C toolchain for linking and
-	# for crates with build scripts. The toolchain's share/ (docs, 800 MB)
+	# for crates with build scripts, and -dev packages such as libssl-dev (the
+	# SDK needs it through openssl-sys). The toolchain's share/ (docs, 800 MB)
 	# stays out.
 	cat >"$tmp/Dockerfile" <<DOCKERFILE
 FROM debian:bookworm-slim
 RUN apt-get update \\
- && apt-get install -y --no-install-recommends gcc libc6-dev pkg-config ca-certificates \\
+ && apt-get install -y --no-install-recommends gcc libc6-dev make pkg-config libssl-dev ca-certificates \\
  && rm -rf /var/lib/apt/lists/*
 COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY toolchain/bin/ /usr/local/rust/bin/

@@ -47,6 +47,8 @@ RUN touch src/main.rs \
  && cp /src/target/release/conformance-driver-rust /usr/local/bin/conformance-driver
 
 FROM debian:bookworm-slim
+# The SDK links OpenSSL (openssl-sys): its shared library, as in the build image.
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local/bin/conformance-driver /usr/local/bin/conformance-driver
 LABEL conformance.driver=rust
 USER nobody
