@@ -21,9 +21,9 @@ import (
 // without its own version. $RUNTIME is fake (default), real, or "fake,real"
 // for both; $RUNTIME_VERSION and $RUNTIME_BINARY pick the real runtime;
 // $TRANSPORT is tcp (default), stdio or "tcp,stdio"; $RUNNER is local
-// (default) or container. It
-// fails on unexpected results only, and ends
-// with a summary table when it ran more than one SDK build.
+// (default) or container. Each build runs through suite.Run, as the command
+// lines (matrix, soak, mutants) do. It fails on unexpected results only,
+// and ends with a summary table when it ran more than one SDK build.
 func TestConformance(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
