@@ -35,7 +35,7 @@ override SDK_SOURCE := $(if $(SDK_SOURCE),$(abspath $(SDK_SOURCE)))
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER
 
-.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix
+.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix test-containers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -141,30 +141,53 @@ TEST_TRANSPORTS ?= tcp,stdio
 # which CI has at ../shared/sdk-sources), and the sets it runs in rotating
 # parts to stay within its time (see mutants).
 TEST_MUTANT_SDKS  ?= node,go,python,rust,java
-TEST_MUTANT_PARTS ?= rust=3
+TEST_MUTANT_PARTS ?= rust=4,java=2
 
-# The SDK builds CI also runs with each driver in a container, and the
-# driver images whose build and handshake internal/container's test checks.
-# Not dotnet: its images come from Microsoft's registry and need NuGet, and
-# these machines reach neither (docker/dotnet.Dockerfile).
-TEST_CONTAINER_SDKS ?= node,go
-TEST_IMAGE_SDKS     ?= node,go,python
+# The SDK builds CI also runs with each driver in a container, over each of
+# TEST_CONTAINER_TRANSPORTS (TCP: each image's stdio transport is checked by
+# internal/container's test, which is cheaper than a second run of the
+# features), and the driver images whose build and handshake
+# internal/container's test checks. Java in a container is built from the
+# SDK's source archive (TEST_CONTAINER_JAVA_SOURCE, a CI input: the Maven
+# registry here does not serve the SDK). Not dotnet: its images come from
+# Microsoft's registry and need NuGet, and these machines reach neither
+# (docker/dotnet.Dockerfile).
+TEST_CONTAINER_SDKS        ?= node,go,python,rust
+TEST_CONTAINER_TRANSPORTS  ?= tcp
+TEST_CONTAINER_JAVA_SOURCE ?= $(CURDIR)/../shared/sdk-sources/copilot-sdk-java-1.0.11.tar.gz
+TEST_IMAGE_SDKS            ?= node,go,python,rust
 
 # The SDKs whose base images docker-base-images provides: empty means every
 # docker/*.Dockerfile (best effort); conformance and test narrow it to the
 # SDKs they run in containers.
 BASE_IMAGE_SDKS ?=
 conformance: BASE_IMAGE_SDKS = $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(subst +, ,$(s))))))
-test: BASE_IMAGE_SDKS = $(sort $(subst $(comma), ,$(TEST_CONTAINER_SDKS) $(TEST_IMAGE_SDKS)))
+test test-containers: BASE_IMAGE_SDKS = $(sort $(subst $(comma), ,$(TEST_CONTAINER_SDKS) $(TEST_IMAGE_SDKS)) $(if $(TEST_CONTAINER_JAVA_SOURCE),java))
 
-test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) in containers
+test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test: unit tests, the features for $(TEST_SDKS) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and java in containers
 	@[ -n "$(JAVA_SOURCES)" ] || echo "note: no Java release archives (JAVA_SOURCES, ../shared/sdk-sources/copilot-sdk-java-*.tar.gz): Java's features are not run"
 	SDK='$(TEST_SDKS)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
 	$(MAKE) --no-print-directory check-reports
 	$(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
 	$(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
-	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=tcp RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps
-	@! docker ps -aq --filter label=conformance.suite=bearer-token | grep -q . || { echo "containers of the suite were left behind:"; docker ps -a --filter label=conformance.suite=bearer-token; exit 1; }
+	$(MAKE) --no-print-directory test-containers
+	$(if $(ENGINE_UP_BEFORE),@echo "the Docker engine answered before make test: left running",bash docker/engine.sh stop)
+
+# make test leaves no engine behind: it stops a dockerd that docker/engine.sh
+# started during the run (one that answered before is left alone).
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+ENGINE_UP_BEFORE := $(shell bash docker/engine.sh status >/dev/null 2>&1 && echo yes)
+endif
+
+# The container runs of make test, then the check that they left nothing
+# behind: docker-clean removes the suite's containers, images and their
+# build cache, and the engine itself is stopped by whoever started it
+# (.ci/run: docker/engine.sh stop).
+test-containers: docker-base-images ## $(TEST_CONTAINER_SDKS), and java from $(TEST_CONTAINER_JAVA_SOURCE), with RUNNER=container over $(TEST_CONTAINER_TRANSPORTS) (fake runtime), then docker-clean and a check that nothing is left
+	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=$(TEST_CONTAINER_TRANSPORTS) RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 40m -run '^TestConformance$$' ./steps
+	$(if $(TEST_CONTAINER_JAVA_SOURCE),SDK=java RUNTIME=fake TRANSPORT=$(TEST_CONTAINER_TRANSPORTS) RUNNER=container SDK_VERSION= SDK_SOURCE='$(TEST_CONTAINER_JAVA_SOURCE)' TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps)
+	$(MAKE) --no-print-directory docker-clean
+	bash docker/leftovers.sh
 
 # The fuzz targets, as package:function. Go fuzzes one function per run.
 FUZZ_TARGETS ?= internal/jsonrpc:FuzzReadFrame internal/jsonrpc:FuzzCodec internal/driver:FuzzDecodeAnswer internal/wiretap:FuzzRelay internal/expectations:FuzzParse
@@ -216,9 +239,8 @@ docker-engine: ## start a Docker engine if none answers (dockerd as these machin
 docker-base-images: docker-engine ## the base images of docker/*.Dockerfile: kept, pulled, or local stand-ins where no registry answers
 	bash docker/base-images.sh $(BASE_IMAGE_SDKS)
 
-docker-clean: ## remove the suite's containers and driver images (base images and the engine stay)
-	-docker ps -aq --filter label=conformance.suite=bearer-token | xargs -r docker rm -f
-	-docker images -q --filter label=conformance.suite=bearer-token | sort -u | xargs -r docker rmi -f
+docker-clean: ## remove the suite's containers, driver images and their build cache (dangling images, builder cache); base images and the engine stay
+	bash docker/clean.sh
 
 differential: ## run $(SDK) on the fake and the real runtime, then compare what crossed the wire (results/differential-<sdk>.md)
 	$(MAKE) --no-print-directory conformance RUNTIME=fake,real

@@ -125,6 +125,9 @@ ensure() { # ensure TAG: present, pulled, or a stand-in built
 	node:*-bookworm-slim) build_node "$tag" ;;
 	golang:*-bookworm) build_golang "$tag" ;;
 	python:*-slim-bookworm) build_python "$tag" ;;
+	rust:*-bookworm) build_rust "$tag" ;;
+	maven:*-eclipse-temurin-*) build_maven "$tag" ;;
+	eclipse-temurin:*-jre) build_jre "$tag" ;;
 	mcr.microsoft.com/dotnet/*) unavailable "$tag: Microsoft's registry does not answer here and there is no stand-in for a .NET image (no .NET toolchain nor NuGet on these machines); build docker/dotnet.Dockerfile where that registry answers" ;;
 	*) unavailable "$tag: no recipe for a stand-in of this image (add one to $0, or make the image available)" ;;
 	esac
@@ -231,6 +234,113 @@ LABEL $(standin_label "debian:bookworm-slim stand-in + Debian python3 $want and 
 CMD ["python3"]
 DOCKERFILE
 	say "$tag: building a stand-in with Debian's Python $want"
+	build_context "$tag" "$tmp"
+	rm -rf "$tmp"
+	say "$tag: stand-in built in $(took "$t0")"
+}
+
+build_rust() { # rust:1-bookworm
+	local tag=$1 want t0 tmp tc version
+	want=${tag#rust:}; want=${want%-bookworm}
+	ensure debian:bookworm-slim
+	tc=${RUST_TOOLCHAIN_STANDIN:-$(rustc --print sysroot 2>/dev/null || true)}
+	[ -x "$tc/bin/cargo" ] && [ -x "$tc/bin/rustc" ] || die "$tag: no Rust toolchain with cargo found (rustc --print sysroot: '$tc'; set RUST_TOOLCHAIN_STANDIN)"
+	version=$("$tc/bin/rustc" --version | awk '{print $2}')
+	case "$version" in
+	"$want" | "$want".*) ;;
+	*) die "$tag: the Dockerfile wants Rust $want, this machine's toolchain at $tc is $version; no other Rust is fetched here" ;;
+	esac
+	t0=$(date +%s)
+	tmp=$(mktemp -d "$cache/rust.XXXXXX")
+	cp "$ca_bundle" "$tmp/ca-certificates.crt"
+	# The official image is buildpack-deps: a C toolchain for linking and
+	# for crates with build scripts, and -dev packages such as libssl-dev (the
+	# SDK needs it through openssl-sys). The toolchain's share/ (docs, 800 MB)
+	# stays out.
+	cat >"$tmp/Dockerfile" <<DOCKERFILE
+FROM debian:bookworm-slim
+RUN apt-get update \\
+ && apt-get install -y --no-install-recommends gcc libc6-dev make pkg-config libssl-dev ca-certificates \\
+ && rm -rf /var/lib/apt/lists/*
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY toolchain/bin/ /usr/local/rust/bin/
+COPY toolchain/lib/ /usr/local/rust/lib/
+COPY toolchain/libexec/ /usr/local/rust/libexec/
+ENV RUST_VERSION=$version CARGO_HOME=/usr/local/cargo
+ENV PATH=/usr/local/cargo/bin:/usr/local/rust/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+RUN mkdir -p /usr/local/cargo/bin && chmod 1777 /usr/local/cargo && cargo --version && rustc --version
+LABEL $(standin_label "debian:bookworm-slim stand-in + gcc from Debian + Rust $version copied from $tc")
+DOCKERFILE
+	say "$tag: building a stand-in with Rust $version from $tc"
+	mkdir -p "$tmp/toolchain"
+	for d in bin lib libexec; do ln -s "$tc/$d" "$tmp/toolchain/$d"; done
+	# tar -h: the links to the toolchain are followed, not copied as links.
+	tar -chf - -C "$tmp" . | DOCKER_BUILDKIT=0 docker build -q --network host -t "$tag" - >/dev/null 2>"$cache/build.err" \
+		|| { cat "$cache/build.err" >&2; rm -rf "$tmp"; die "$tag: stand-in build failed"; }
+	rm -rf "$tmp"
+	say "$tag: stand-in built in $(took "$t0")"
+}
+
+# Java: Debian's OpenJDK (17.0.x, as Temurin 17 is an OpenJDK 17 build) and,
+# for the Maven image, Maven from Maven Central (org.apache.maven:apache-maven,
+# fetched by the host's mvn), with the host's Java trust store.
+java_standin_dockerfile() { # JDK_PACKAGE EXTRA_STEPS LABEL
+	cat <<DOCKERFILE
+FROM debian:bookworm-slim
+RUN apt-get update \\
+ && mkdir -p /usr/share/man/man1 \\
+ && apt-get install -y --no-install-recommends $1 \\
+ && rm -rf /var/lib/apt/lists/* \\
+ && ln -s "\$(dirname "\$(dirname "\$(readlink -f /usr/bin/java)")")" /opt/java
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY cacerts /etc/ssl/certs/java/cacerts
+ENV JAVA_HOME=/opt/java
+$2
+LABEL $(standin_label "$3")
+DOCKERFILE
+}
+
+build_maven() { # maven:X.Y-eclipse-temurin-N
+	local tag=$1 mvn_want jdk t0 tmp tgz m2 version
+	mvn_want=${tag#maven:}; mvn_want=${mvn_want%%-*}
+	jdk=${tag##*-}
+	version=${MAVEN_VERSION:-$mvn_want.9} # the newest 3.9 when this was written
+	ensure debian:bookworm-slim
+	command -v mvn >/dev/null || die "$tag: mvn is needed on the host to fetch Maven $version from Maven Central for the stand-in"
+	t0=$(date +%s)
+	m2=$cache/m2
+	tgz=$m2/org/apache/maven/apache-maven/$version/apache-maven-$version-bin.tar.gz
+	if [ ! -s "$tgz" ]; then
+		mvn -B -q -Dmaven.repo.local="$m2" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:get \
+			-Dartifact="org.apache.maven:apache-maven:$version:tar.gz:bin" -Dtransitive=false >&2 \
+			|| die "$tag: fetching org.apache.maven:apache-maven:$version:tar.gz:bin failed"
+	fi
+	tmp=$(mktemp -d "$cache/maven.XXXXXX")
+	cp "$ca_bundle" "$tmp/ca-certificates.crt"
+	cp /etc/ssl/certs/java/cacerts "$tmp/cacerts" || die "no Java trust store at /etc/ssl/certs/java/cacerts on the host"
+	mkdir "$tmp/maven"
+	tar -xzf "$tgz" -C "$tmp/maven" --strip-components=1
+	java_standin_dockerfile "openjdk-$jdk-jdk-headless" "COPY maven/ /usr/share/maven/
+ENV MAVEN_HOME=/usr/share/maven
+RUN ln -s /usr/share/maven/bin/mvn /usr/bin/mvn && mvn -v" \
+		"debian:bookworm-slim stand-in + Debian openjdk-$jdk-jdk-headless + Maven $version from Maven Central" >"$tmp/Dockerfile"
+	say "$tag: building a stand-in with Debian's OpenJDK $jdk and Maven $version"
+	build_context "$tag" "$tmp"
+	rm -rf "$tmp"
+	say "$tag: stand-in built in $(took "$t0")"
+}
+
+build_jre() { # eclipse-temurin:N-jre
+	local tag=$1 jdk t0 tmp
+	jdk=${tag#eclipse-temurin:}; jdk=${jdk%-jre}
+	ensure debian:bookworm-slim
+	t0=$(date +%s)
+	tmp=$(mktemp -d "$cache/jre.XXXXXX")
+	cp "$ca_bundle" "$tmp/ca-certificates.crt"
+	cp /etc/ssl/certs/java/cacerts "$tmp/cacerts" || die "no Java trust store at /etc/ssl/certs/java/cacerts on the host"
+	java_standin_dockerfile "openjdk-$jdk-jre-headless" "RUN java -version" \
+		"debian:bookworm-slim stand-in + Debian openjdk-$jdk-jre-headless" >"$tmp/Dockerfile"
+	say "$tag: building a stand-in with Debian's OpenJDK $jdk JRE"
 	build_context "$tag" "$tmp"
 	rm -rf "$tmp"
 	say "$tag: stand-in built in $(took "$t0")"

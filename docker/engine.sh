@@ -39,6 +39,18 @@ if ! command -v docker >/dev/null 2>&1; then
 	exit 2
 fi
 
+# RUNNER=container needs the engine on this machine: drivers reach the
+# suite's runtime on the loopback through host networking. An engine
+# elsewhere is refused before anything is sent to it (the suite's Go side
+# says the same, internal/container.CheckLocalEngine).
+case "${DOCKER_HOST:-}" in
+"" | unix://* | npipe://* | tcp://127.* | tcp://localhost:* | tcp://localhost | "tcp://[::1]"* | ssh://localhost* | ssh://*@localhost*) ;;
+*)
+	say "DOCKER_HOST=$DOCKER_HOST is not on this machine: the drivers' containers reach the suite's runtime and model endpoint on this machine's loopback through host networking, which needs a local engine (unset DOCKER_HOST, or point it at a unix socket here); not contacting it"
+	exit 1
+	;;
+esac
+
 case "${1:-start}" in
 status)
 	if answers; then
@@ -81,7 +93,7 @@ unix://*)
 	private=(-H "$DOCKER_HOST" --data-root "$data_root" --exec-root "$state/exec" --pidfile "$state/docker.pid")
 	;;
 *)
-	say "DOCKER_HOST=$DOCKER_HOST does not answer; not starting a local dockerd for another host"
+	say "DOCKER_HOST=$DOCKER_HOST does not answer; not starting a local dockerd for a TCP address"
 	exit 1
 	;;
 esac

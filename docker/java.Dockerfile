@@ -5,9 +5,14 @@
 #   printf '{"id":1,"cmd":"hello"}\n' | docker run -i --rm --network host conformance-driver-java
 #
 # SDK_VERSION=1.0.5 builds against another published release (as the local
-# runner does for SDK_VERSION). Not built on the machines this was written
-# on: they reach no image registry, and their Maven registry does not serve
-# the pinned release (see drivers/java/README.md).
+# runner does for SDK_VERSION). SDK_SOURCE=1 builds the SDK from the
+# checkout put at docker/sdk-source/ of the context (the suite does this for
+# SDK_SOURCE): the SDK's java/ folder, its java/sdk/ module, a checkout of
+# the monorepo, or a .tar.gz of one of those. As the local runner, it runs
+# only the goals that make the SDK's jar (generated sources, resources,
+# compiler, jar): none of the SDK's checks or tests, nothing but Maven
+# Central needed. That is how the image builds where the Maven registry
+# does not serve the pinned release (these machines: see drivers/java/README.md).
 #
 # JDK 17 is the SDK's maven.compiler.release and what the local runner uses;
 # the build stage needs Maven for the dependencies only, the run stage a JRE.
@@ -19,9 +24,28 @@ WORKDIR /src
 # the run stage needs no Maven repository.
 COPY drivers/java/pom.xml ./
 ARG SDK_VERSION=
-RUN if [ -n "$SDK_VERSION" ]; then set -- "-Dcopilot.sdk.version=$SDK_VERSION"; fi \
- && mvn -B -q "$@" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
-      -DincludeScope=runtime -DoutputDirectory=/out/lib
+ARG SDK_SOURCE=
+RUN if [ -z "$SDK_SOURCE" ]; then \
+      if [ -n "$SDK_VERSION" ]; then set -- "-Dcopilot.sdk.version=$SDK_VERSION"; fi; \
+      mvn -B -q "$@" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory=/out/lib; \
+    fi
+COPY docker/sdk-source/ /sdk-source/
+RUN set -e; [ -n "$SDK_SOURCE" ] || exit 0; \
+    cd /sdk-source; \
+    for a in *.tar.gz *.tgz; do if [ -f "$a" ]; then tar -xzf "$a"; rm "$a"; fi; done; \
+    artifact() { sed '/<parent>/,/<\/parent>/d' "$1" | grep -m1 -o '<artifactId>[^<]*' | cut -d'>' -f2; }; \
+    module=; for d in . sdk java java/sdk */ */sdk */java */java/sdk; do \
+      if [ -f "$d/pom.xml" ] && [ "$(artifact "$d/pom.xml")" = copilot-sdk-java ]; then module=$d; break; fi; done; \
+    [ -n "$module" ] || { echo "SDK_SOURCE: no pom.xml of com.github:copilot-sdk-java at its top, nor in sdk/, java/, java/sdk/ (or one folder down)" >&2; exit 1; }; \
+    echo "building copilot-sdk-java from SDK_SOURCE/$module"; \
+    cd "$module"; \
+    if grep -q '<id>add-generated-source</id>' pom.xml; then set -- build-helper:add-source@add-generated-source; fi; \
+    mvn -B -q "$@" resources:resources compiler:compile jar:jar \
+      org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory=/out/lib; \
+    cp target/copilot-sdk-java-*.jar /out/lib/; \
+    rm -rf /sdk-source
 COPY drivers/java/src ./src
 RUN javac --release 17 -encoding UTF-8 -d /out/classes -cp '/out/lib/*' src/main/java/conformance/Driver.java
 

@@ -5,7 +5,9 @@
 #   printf '{"id":1,"cmd":"hello"}\n' | docker run -i --rm --network host conformance-driver-node
 #
 # SDK_VERSION=1.0.4 installs another published version over the pinned one
-# (as the local runner does for SDK_VERSION). The SDK needs Node >= 20.19.
+# (as the local runner does for SDK_VERSION); SDK_SOURCE=1 what the suite put
+# at docker/sdk-source/ of the context for SDK_SOURCE: a packed tarball
+# (.tgz), or a package directory, packed first as the local runner does. The SDK needs Node >= 20.19.
 FROM node:20.19-bookworm-slim
 
 WORKDIR /driver
@@ -18,10 +20,19 @@ WORKDIR /driver
 COPY drivers/node/package.json drivers/node/package-lock.json ./
 RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error
 ARG SDK_VERSION=
-RUN if [ -n "$SDK_VERSION" ]; then \
-      npm install --no-save --omit=optional --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error \
-        "@github/copilot-sdk@$SDK_VERSION"; \
-    fi
+ARG SDK_SOURCE=
+COPY docker/sdk-source/ /sdk-source/
+RUN set -e; \
+    flags="--no-save --omit=optional --ignore-scripts --no-audit --no-fund --no-update-notifier --loglevel=error"; \
+    if [ -n "$SDK_SOURCE" ]; then \
+      pkg=$(ls /sdk-source/*.tgz 2>/dev/null | head -n 1); \
+      if [ -z "$pkg" ]; then \
+        [ -f /sdk-source/package.json ] || { echo "SDK_SOURCE: neither a .tgz nor a package directory (package.json)" >&2; exit 1; }; \
+        pkg=/tmp/$(npm pack --ignore-scripts --silent --pack-destination /tmp /sdk-source | tail -n 1); \
+      fi; \
+      npm install $flags "$pkg"; \
+    elif [ -n "$SDK_VERSION" ]; then npm install $flags "@github/copilot-sdk@$SDK_VERSION"; fi; \
+    rm -rf /sdk-source
 COPY drivers/node/driver.mjs ./
 
 LABEL conformance.driver=node

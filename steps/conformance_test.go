@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"conformance/internal/sdk"
-	"conformance/steps"
+	"conformance/internal/suite"
 )
 
 // TestConformance runs the features against each SDK named in $SDK: a
@@ -21,9 +21,9 @@ import (
 // without its own version. $RUNTIME is fake (default), real, or "fake,real"
 // for both; $RUNTIME_VERSION and $RUNTIME_BINARY pick the real runtime;
 // $TRANSPORT is tcp (default), stdio or "tcp,stdio"; $RUNNER is local
-// (default) or container. It
-// fails on unexpected results only, and ends
-// with a summary table when it ran more than one SDK build.
+// (default) or container. Each build runs through suite.Run, as the command
+// lines (matrix, soak, mutants) do. It fails on unexpected results only,
+// and ends with a summary table when it ran more than one SDK build.
 func TestConformance(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -34,12 +34,12 @@ func TestConformance(t *testing.T) {
 	if all {
 		entries = sdk.Names()
 	}
-	var configs []steps.Config
+	var configs []suite.Config
 	for _, transport := range strings.Split(envOr("TRANSPORT", "tcp"), ",") {
-		for _, runtime := range strings.Split(envOr("RUNTIME", steps.RuntimeFake), ",") {
+		for _, runtime := range strings.Split(envOr("RUNTIME", suite.RuntimeFake), ",") {
 			for _, entry := range entries {
 				name, version, source := parseEntry(entry)
-				cfg := steps.Config{SDK: name, Version: version, Source: source, StatedVersion: os.Getenv("SDK_SOURCE_VERSION"), Root: root,
+				cfg := suite.Config{SDK: name, Version: version, Source: source, StatedVersion: os.Getenv("SDK_SOURCE_VERSION"), Root: root,
 					Tags: os.Getenv("TAGS"), Runtime: strings.TrimSpace(runtime), Transport: strings.TrimSpace(transport), Runner: os.Getenv("RUNNER"),
 					RuntimeVersion: os.Getenv("RUNTIME_VERSION"), RuntimeBinary: os.Getenv("RUNTIME_BINARY")}
 				// The source's version names the build; a source that cannot
@@ -51,25 +51,25 @@ func TestConformance(t *testing.T) {
 			}
 		}
 	}
-	var rows []steps.SummaryRow
+	var rows []suite.SummaryRow
 	for _, cfg := range configs {
 		t.Run(cfg.Label(), func(t *testing.T) {
-			report, err := steps.Run(context.Background(), cfg)
+			report, err := suite.Run(context.Background(), cfg)
 			if err != nil {
-				rows = append(rows, steps.SummaryRow{Label: cfg.Label(), Problem: err.Error()})
+				rows = append(rows, suite.SummaryRow{Label: cfg.Label(), Problem: err.Error()})
 				if all && errors.Is(err, sdk.ErrNotRunnableHere) {
 					t.Skip(err) // SDK=all runs what this machine can run, and says what it cannot
 				}
 				t.Fatal(err)
 			}
-			rows = append(rows, steps.SummaryRow{Label: cfg.Label(), Report: report})
+			rows = append(rows, suite.SummaryRow{Label: cfg.Label(), Report: report})
 			if !report.Verdict.OK() {
 				t.Errorf("%s: %s; see %s", report.Label, report.Verdict.Summary(), report.ResultsDir)
 			}
 		})
 	}
 	if len(rows) > 1 {
-		fmt.Printf("\n%s", steps.FormatSummary(rows))
+		fmt.Printf("\n%s", suite.FormatSummary(rows))
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"conformance/internal/procgroup"
-	"conformance/steps"
+	"conformance/internal/suite"
 )
 
 // hygieneTags selects a few scenarios of each kind of ending: passing ones
@@ -37,7 +37,7 @@ const hygieneTags = "@BT-1,@BT-9,@BT-10"
 // runtime's COPILOT_HOME is gone too.
 //
 // The check is per run, not per scenario: a scenario's resources are not
-// visible from outside steps.Run, and a leak per scenario adds up over the
+// visible from outside suite.Run, and a leak per scenario adds up over the
 // run's scenarios, so it shows in the count after the run. The run is done
 // twice and measured around the second: the first builds the driver and
 // starts what lives for the whole test binary (procgroup's signal watcher).
@@ -58,8 +58,8 @@ func TestResourceHygiene(t *testing.T) {
 	t.Cleanup(func() { _ = setChildSubreaper(false) }) // the package's other tests run in this process
 
 	for _, transport := range strings.Split(envOr("TRANSPORT", "tcp"), ",") {
-		for _, rt := range strings.Split(envOr("RUNTIME", steps.RuntimeFake), ",") {
-			cfg := steps.Config{SDK: "go", Root: root, Tags: hygieneTags, Runtime: strings.TrimSpace(rt), Transport: strings.TrimSpace(transport)}
+		for _, rt := range strings.Split(envOr("RUNTIME", suite.RuntimeFake), ",") {
+			cfg := suite.Config{SDK: "go", Root: root, Tags: hygieneTags, Runtime: strings.TrimSpace(rt), Transport: strings.TrimSpace(transport)}
 			cfg.ResultsDir = filepath.Join(t.TempDir(), cfg.Label())
 			t.Run(cfg.Label(), func(t *testing.T) {
 				runOnce(t, cfg) // warm-up
@@ -91,13 +91,13 @@ func TestResourceHygiene(t *testing.T) {
 	}
 }
 
-func runOnce(t *testing.T, cfg steps.Config) {
+func runOnce(t *testing.T, cfg suite.Config) {
 	t.Helper()
 	var out bytes.Buffer
 	cfg.Output = &out
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	report, err := steps.Run(ctx, cfg)
+	report, err := suite.Run(ctx, cfg)
 	require.NoError(t, err, out.String())
 	require.True(t, report.Verdict.OK(), "%s\n%s", report.Verdict.Summary(), out.String())
 	t.Logf("%s: %s", cfg.Label(), report.Verdict.Summary())

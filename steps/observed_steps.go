@@ -127,7 +127,7 @@ func (sc *scenario) observeRoundTrip(ctx context.Context, n int, provider, ref, 
 		reading = "the delayed-ACK wait: Nagle's algorithm on (no TCP_NODELAY)"
 	}
 	transport := "tcp"
-	if sc.suite.stdioShim != "" {
+	if sc.env.StdioShim != "" {
 		transport = "stdio"
 	}
 	sc.observe(name, fmt.Sprintf("%.1f ms over %s (%s)", float64(median.Microseconds())/1000, transport, reading))
@@ -190,7 +190,7 @@ func (sc *scenario) observeWhichCallback(ctx context.Context, provider, ref stri
 // the SDK sent for it: whether it carries hasBearerTokenProvider, and
 // whether the callback leaked into it.
 func (sc *scenario) observeAddProvider(ctx context.Context, ref, name, token, observation string) error {
-	if !sc.suite.hello.Has("addProviders") {
+	if !sc.env.Hello.Has("addProviders") {
 		return &driver.Error{Command: "addProviders", Kind: driver.KindUnsupported,
 			Message: "the driver has no addProviders: this SDK exposes no session.provider.add the driver uses"}
 	}

@@ -30,16 +30,16 @@ import (
 // error that a step could take for the turn's reported error. A driver
 // waits at most 5 s for session.idle after an SDK error, inside that budget.
 const (
-	driverStartTimeout = 60 * time.Second // a cold Node start on a busy CI
+	DriverStartTimeout = 60 * time.Second // a cold Node start on a busy CI (the run's first start too)
 	commandTimeout     = 30 * time.Second
 	turnTimeout        = 20 * time.Second
 	tokenTimeout       = 15 * time.Second
 )
 
-// scenario is the state of one scenario: Run's ScenarioInitializer makes
-// a new one for each, so scenarios share nothing.
+// scenario is the state of one scenario: Initialize makes a new one for
+// each, so scenarios share nothing but the run's Env.
 type scenario struct {
-	suite *suiteRun
+	env *Env // the run's, shared by its scenarios
 
 	runtime runtimeUnderTest     // what the SDK connects to
 	fake    *fakeruntime.Runtime // the same runtime, when it is the fake one
@@ -60,8 +60,8 @@ type scenario struct {
 	tentative tentativeState // see tentative_steps.go
 }
 
-func newScenario(s *suiteRun) *scenario {
-	return &scenario{suite: s, sessions: map[string]string{}, callbacks: map[string]*driver.Callback{}, turnTimeout: turnTimeout}
+func newScenario(env *Env) *scenario {
+	return &scenario{env: env, sessions: map[string]string{}, callbacks: map[string]*driver.Callback{}, turnTimeout: turnTimeout}
 }
 
 // register wires the scenario's hooks and steps into godog.
@@ -79,7 +79,7 @@ func (sc *scenario) register(ctx *godog.ScenarioContext) {
 
 func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 	sc.needs = neededCapabilities(p)
-	if why := sc.suite.notApplicable(p); why != "" {
+	if why := sc.env.notApplicable(p); why != "" {
 		sc.notApplicable = why
 		return ctx, godog.ErrSkip
 	}
@@ -132,7 +132,7 @@ func (sc *scenario) step(ctx *godog.ScenarioContext, expr string, fn any) {
 
 // stepError turns a step's error into what godog gets. Only the run's
 // configuration makes a scenario not applicable: its tags, checked
-// against the driver's hello before it starts (suiteRun.notApplicable),
+// against the driver's hello before it starts (Env.notApplicable),
 // or a step only the fake runtime can do on the real one. A driver that
 // answers "unsupported" while the scenario runs fails it: either it
 // declared the capability the scenario needs, or the scenario needs none
@@ -141,7 +141,7 @@ func (sc *scenario) stepError(err error) error {
 	var unsupported *driver.Error
 	switch {
 	case errors.As(err, &unsupported) && unsupported.Kind == driver.KindUnsupported:
-		declared := fmt.Sprintf("the driver's hello declares capabilities %q", sc.suite.hello.Capabilities)
+		declared := fmt.Sprintf("the driver's hello declares capabilities %q", sc.env.Hello.Capabilities)
 		if len(sc.needs) == 0 {
 			err = fmt.Errorf("%w; but this scenario needs no optional capability (no @needs- tag), so every SDK must do it (%s)", err, declared)
 		} else {
@@ -159,7 +159,7 @@ func (sc *scenario) stepError(err error) error {
 func (sc *scenario) diagnostics() string {
 	var b strings.Builder
 	if sc.runtime != nil {
-		fmt.Fprintf(&b, "\n--- wire log (%s runtime at %s) ---\n%s", sc.suite.runtimeKind, sc.runtime.Addr(), sc.runtime.Log())
+		fmt.Fprintf(&b, "\n--- wire log (%s runtime at %s) ---\n%s", sc.env.RuntimeKind, sc.runtime.Addr(), sc.runtime.Log())
 		if p := sc.runtime.Problems(); len(p) > 0 {
 			fmt.Fprintf(&b, "--- runtime problems ---\n%s\n", strings.Join(p, "\n"))
 		}
@@ -206,8 +206,7 @@ func (sc *scenario) after(ctx context.Context, p *godog.Scenario, err error) (co
 	case hasTag(p, "@observed"):
 		result.Status = expectations.Observed
 	}
-	sc.suite.record(result)
-	sc.suite.progress.finish(sc.suite.expected.Judge(result), err)
+	sc.env.Finished(result, err)
 	return ctx, hookErr
 }
 
@@ -221,7 +220,7 @@ func (sc *scenario) keepWireRecord(name string) {
 	for _, r := range sc.model.Requests() {
 		rec.Model = append(rec.Model, differential.ModelRequest{Path: r.Path, Authorization: r.Authorization})
 	}
-	if err := rec.Write(sc.suite.resultsDir); err != nil {
+	if err := rec.Write(sc.env.ResultsDir); err != nil {
 		fmt.Fprintf(os.Stderr, "keeping the wire log of %q: %v\n", name, err)
 	}
 }

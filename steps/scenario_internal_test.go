@@ -28,7 +28,7 @@ func TestStepWrapsEveryStepShape(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			code := godog.TestSuite{
 				ScenarioInitializer: func(ctx *godog.ScenarioContext) {
-					newScenario(&suiteRun{}).step(ctx, `^a step$`, tt.fn)
+					newScenario(&Env{}).step(ctx, `^a step$`, tt.fn)
 				},
 				Options: &godog.Options{
 					Format: "progress", Output: io.Discard, Strict: true,

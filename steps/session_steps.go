@@ -35,11 +35,11 @@ func (sc *scenario) registerSessionSteps(ctx *godog.ScenarioContext) {
 // fake runtime, or a fresh wire tap in front of the run's real runtime.
 func (sc *scenario) startRuntimeAndModel(ctx context.Context) error {
 	sc.model = modelendpoint.Start()
-	if sc.suite.runtimeKind == RuntimeReal {
-		real := sc.suite.sharedReal
+	if sc.env.RuntimeKind == RuntimeReal {
+		real := sc.env.SharedReal
 		if real == nil {
 			var err error
-			if real, err = realruntime.Start(ctx, sc.suite.realOpts...); err != nil {
+			if real, err = realruntime.Start(ctx, sc.env.RealOpts...); err != nil {
 				return err
 			}
 			sc.ownReal = real
@@ -63,9 +63,9 @@ func (sc *scenario) connectSDK(ctx context.Context) error {
 	if sc.runtime == nil {
 		return fmt.Errorf("no runtime to connect to: start one first")
 	}
-	helloCtx, cancel := context.WithTimeout(ctx, driverStartTimeout)
+	helloCtx, cancel := context.WithTimeout(ctx, DriverStartTimeout)
 	defer cancel()
-	d, err := sc.suite.startDriver(helloCtx)
+	d, err := sc.env.StartDriver(helloCtx)
 	if err != nil {
 		return err
 	}
@@ -74,13 +74,13 @@ func (sc *scenario) connectSDK(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("driver hello: %w", err)
 	}
-	if hello.SDK != sc.suite.hello.SDK || hello.SDKVersion != sc.suite.hello.SDKVersion {
+	if hello.SDK != sc.env.Hello.SDK || hello.SDKVersion != sc.env.Hello.SDKVersion {
 		return fmt.Errorf("driver changed between scenarios: was %s %s, now %s %s",
-			sc.suite.hello.SDK, sc.suite.hello.SDKVersion, hello.SDK, hello.SDKVersion)
+			sc.env.Hello.SDK, sc.env.Hello.SDKVersion, hello.SDK, hello.SDKVersion)
 	}
 	cctx, cancel2 := context.WithTimeout(ctx, commandTimeout)
 	defer cancel2()
-	return d.Connect(cctx, sc.runtime.Addr(), sc.suite.stdioShim)
+	return d.Connect(cctx, sc.runtime.Addr(), sc.env.StdioShim)
 }
 
 func (sc *scenario) modelRequestsPerTurn(n int) error {

@@ -82,7 +82,7 @@ func TestSendFails(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := startPipeDriver(t, func(cmd string) string { return tt.answer })
-			sc := newScenario(&suiteRun{})
+			sc := newScenario(&Env{})
 			sc.driver, sc.sessions["A"], sc.turnTimeout = d, "session-a", 300*time.Millisecond
 			start := time.Now()
 			err := sc.sendFails(context.Background(), "What is 5+5?", "A")
@@ -143,7 +143,7 @@ func TestUnsupportedAnswerFailsTheScenario(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sc := newScenario(&suiteRun{hello: hello})
+			sc := newScenario(&Env{Hello: hello})
 			sc.needs = tt.needs
 			err := sc.stepError(unsupported)
 			require.Error(t, err)
@@ -157,7 +157,7 @@ func TestUnsupportedAnswerFailsTheScenario(t *testing.T) {
 }
 
 func TestNotApplicableOnlyWithoutTheDeclaredCapability(t *testing.T) {
-	s := &suiteRun{hello: driver.Hello{SDK: "go", Generation: 2, Capabilities: []string{"providers", "resume", "disconnectSession", "stdio"}}, runtimeKind: RuntimeFake}
+	s := &Env{Hello: driver.Hello{SDK: "go", Generation: 2, Capabilities: []string{"providers", "resume", "disconnectSession", "stdio"}}, RuntimeKind: RuntimeFake}
 	scenarioWith := func(tags ...string) *godog.Scenario {
 		p := &godog.Scenario{Name: "x"}
 		for _, tag := range tags {

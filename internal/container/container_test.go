@@ -254,6 +254,35 @@ func TestExitStatus(t *testing.T) {
 	}
 }
 
+// RunOptions.Files are in the container, with their mode, before its
+// program starts.
+func TestFilesAreCopiedInBeforeTheStart(t *testing.T) {
+	img := echoImage(t)
+	host := filepath.Join(t.TempDir(), "tool")
+	if err := os.WriteFile(host, []byte("#!/bin/sh\necho tool ran\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := Run(ctx, RunOptions{Image: img, Files: map[string]string{"/opt/suite/bin/tool": host}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Terminate(context.Background()) })
+	out := bufio.NewReader(p.Stdout)
+	if _, err := io.WriteString(p.Stdin, "cat /opt/suite/bin/tool\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"#!/bin/sh", "echo tool ran"} {
+		if got, err := readLine(out, 10*time.Second); err != nil || got != want {
+			t.Fatalf("cat of the copied file: %q, %v; want %q", got, err, want)
+		}
+	}
+	if _, err := Run(ctx, RunOptions{Image: img, Files: map[string]string{"/x": filepath.Join(t.TempDir(), "missing")}}); err == nil {
+		t.Fatal("no error for a file that does not exist")
+	}
+}
+
 func TestRemoveAllRemovesEveryLabelledContainer(t *testing.T) {
 	img := echoImage(t)
 	a, markA := run(t, img)
@@ -312,7 +341,7 @@ func TestDriversInContainers(t *testing.T) {
 			needEngine(t, sdk)
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 			defer cancel()
-			spec := DriverSpec(repoRoot, sdk, nil)
+			spec := DriverSpec(repoRoot, sdk, "", nil)
 			spec.Log = testLog{t}
 			img, err := Build(ctx, spec)
 			if err != nil {
@@ -325,7 +354,7 @@ func TestDriversInContainers(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rt.Close()
-			d, err := StartDriver(ctx, img.Ref)
+			d, err := StartDriver(ctx, img.Ref, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -358,6 +387,38 @@ func TestDriversInContainers(t *testing.T) {
 			if err := d.Disconnect(callCtx); err != nil {
 				t.Fatal(err)
 			}
+
+			// Over stdio: the SDK in the container spawns the static shim,
+			// copied in at a path only the container has.
+			if !hello.Has("stdio") {
+				t.Logf("%s: no stdio capability, stdio not checked", sdk)
+				return
+			}
+			shim, err := StdioShim(ctx, repoRoot, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const inside = "/opt/conformance/stdioshim"
+			ds, err := StartDriver(ctx, img.Ref, map[string]string{inside: shim})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ds.Close()
+			if _, err := ds.Hello(callCtx); err != nil {
+				t.Fatal(err)
+			}
+			if err := ds.Connect(callCtx, rt.Addr(), inside); err != nil {
+				t.Fatalf("connect over stdio through %s: %v\n%s", inside, err, ds.Stderr())
+			}
+			if _, err := ds.CreateSession(callCtx, driver.SessionSpec{Ref: "B", Model: "gpt-4o", Provider: &driver.Provider{
+				Type: "openai", BaseURL: "http://127.0.0.1:9/v1", Callback: driver.Tokens("tok-{n}"),
+			}}); err != nil {
+				t.Fatalf("createSession over stdio: %v\n%s", err, ds.Stderr())
+			}
+			if n := len(rt.Log().Requests(wirelog.SDKToRuntime, "session.create")); n != 2 {
+				t.Fatalf("session.create on the wire after the stdio session: %d, want 2", n)
+			}
+			t.Logf("session created over stdio through the shim at %s", inside)
 		})
 	}
 }

@@ -113,7 +113,7 @@ func TestBuildContextAndItsHash(t *testing.T) {
 // builds in the driver folders.
 func TestDriverContextsLeaveOutBuildOutput(t *testing.T) {
 	for _, sdk := range []string{"node", "go"} {
-		b, _, err := buildContext(DriverSpec(repoRoot, sdk, nil))
+		b, _, err := buildContext(DriverSpec(repoRoot, sdk, "", nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,6 +121,87 @@ func TestDriverContextsLeaveOutBuildOutput(t *testing.T) {
 			if strings.Contains(name, "node_modules/") || name == "drivers/go/driver" || strings.Contains(name, ".cache/") {
 				t.Errorf("%s: %s is in the build context", sdk, name)
 			}
+		}
+	}
+}
+
+// SDK_SOURCE reaches the context under docker/sdk-source/: a directory's
+// files (without .git and what .dockerignore excludes), or a package file
+// under its own name; the folder is there, empty, without a source; what
+// the checkout has under that folder never goes in; and the source's
+// content counts in the hash.
+func TestDriverContextWithSDKSource(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, ".dockerignore", "*\n!drivers/\n!docker/\n**/node_modules\n**/target\n")
+	write(t, root, "docker/x.Dockerfile", "FROM debian:bookworm-slim\n")
+	write(t, root, "docker/sdk-source/README.md", "placeholder")
+	write(t, root, "drivers/x/main.js", "1")
+	src := t.TempDir()
+	write(t, src, "pom.xml", "<project/>")
+	write(t, src, "sdk/src/main/A.java", "class A {}")
+	write(t, src, "sdk/target/old.jar", "built")
+	write(t, src, ".git/HEAD", "ref")
+	write(t, src, "node_modules/x/index.js", "x")
+	wheel := filepath.Join(t.TempDir(), "sdk-1.0-py3-none-any.whl")
+	if err := os.WriteFile(wheel, []byte("zip"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name, source string
+		files        []string
+		arg          bool
+	}{
+		{"no source", "", []string{".dockerignore", "docker/x.Dockerfile", "drivers/x/main.js"}, false},
+		{"a checkout", src, []string{".dockerignore", "docker/sdk-source/pom.xml", "docker/sdk-source/sdk/src/main/A.java", "docker/x.Dockerfile", "drivers/x/main.js"}, true},
+		{"a package file", wheel, []string{".dockerignore", "docker/sdk-source/sdk-1.0-py3-none-any.whl", "docker/x.Dockerfile", "drivers/x/main.js"}, true},
+	}
+	sums := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := DriverSpec(root, "x", tt.source, nil)
+			if got := spec.BuildArgs["SDK_SOURCE"] == "1"; got != tt.arg {
+				t.Fatalf("build arg SDK_SOURCE set: %v, want %v", got, tt.arg)
+			}
+			b, sum, err := buildContext(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := archiveFiles(t, b); strings.Join(got, " ") != strings.Join(tt.files, " ") {
+				t.Fatalf("context files\n %q, want\n %q", got, tt.files)
+			}
+			if !archiveHasDir(t, b, SDKSourceDir+"/") {
+				t.Fatalf("no %s/ folder in the context", SDKSourceDir)
+			}
+			if sums[sum] {
+				t.Fatal("the same hash as another source")
+			}
+			sums[sum] = true
+		})
+	}
+	_, before, _ := buildContext(DriverSpec(root, "x", src, nil))
+	write(t, src, "sdk/src/main/A.java", "class A { int x; }")
+	if _, after, _ := buildContext(DriverSpec(root, "x", src, nil)); after == before {
+		t.Fatal("a change of the SDK source did not change the hash")
+	}
+	if _, _, err := buildContext(DriverSpec(root, "x", filepath.Join(src, "missing"), nil)); err == nil {
+		t.Fatal("no error for a missing SDK_SOURCE")
+	}
+}
+
+func archiveHasDir(t *testing.T, b []byte, dir string) bool {
+	t.Helper()
+	tr := tar.NewReader(bytes.NewReader(b))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeDir && h.Name == dir {
+			return true
 		}
 	}
 }

@@ -34,6 +34,14 @@ type BuildSpec struct {
 	// .dockerignore always go in. Only these are sent and hashed, so a change
 	// elsewhere in the checkout does not rebuild the image.
 	Include []string
+	// Extra puts things from outside Root into the context: each key is a
+	// folder of the context (e.g. "docker/sdk-source"), each value a host
+	// directory whose files go under it, a host file that goes in under its
+	// own name, or "" for the folder alone. Whatever Root has under such a
+	// folder is left out, and so are .git folders and what .dockerignore
+	// excludes (matched as paths of the context). This is how SDK_SOURCE
+	// reaches a build: the legacy builder has no other build contexts.
+	Extra map[string]string
 	// BuildArgs are the Dockerfile's ARGs.
 	BuildArgs map[string]string
 	// Repo names the image; the tag is derived from the inputs.
@@ -52,15 +60,30 @@ type Image struct {
 	Took time.Duration
 }
 
+// SDKSourceDir is the folder of a driver's build context that holds
+// SDK_SOURCE; each docker/<sdk>.Dockerfile copies it to /sdk-source/ and,
+// with its SDK_SOURCE build argument set, installs the SDK from there.
+const SDKSourceDir = "docker/sdk-source"
+
 // DriverSpec is the build of drivers/<sdk> with docker/<sdk>.Dockerfile,
 // in the checkout at root, with the Dockerfile's ARGs set from args (e.g.
-// SDK_VERSION).
-func DriverSpec(root, sdk string, args map[string]string) BuildSpec {
+// SDK_VERSION). source, when not empty, is SDK_SOURCE: a directory or a
+// package file, put at SDKSourceDir of the context, with the build
+// argument SDK_SOURCE=1.
+func DriverSpec(root, sdk, source string, args map[string]string) BuildSpec {
+	all := map[string]string{}
+	for k, v := range args {
+		all[k] = v
+	}
+	if source != "" {
+		all["SDK_SOURCE"] = "1"
+	}
 	return BuildSpec{
 		Root:       root,
 		Dockerfile: "docker/" + sdk + ".Dockerfile",
 		Include:    []string{"drivers/" + sdk},
-		BuildArgs:  args,
+		Extra:      map[string]string{SDKSourceDir: source},
+		BuildArgs:  all,
 		Repo:       "conformance-driver-" + sdk,
 	}
 }
@@ -161,8 +184,17 @@ func buildContext(spec BuildSpec) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	files := map[string]bool{}
-	add := func(rel string) { files[filepath.ToSlash(rel)] = true }
+	// files maps each context path to the host file it comes from.
+	files := map[string]string{}
+	add := func(rel string) { files[filepath.ToSlash(rel)] = filepath.Join(root, rel) }
+	underExtra := func(rel string) bool {
+		for dir := range spec.Extra {
+			if rel == dir || strings.HasPrefix(rel, dir+"/") {
+				return true
+			}
+		}
+		return false
+	}
 	add(spec.Dockerfile)
 	if _, err := os.Stat(filepath.Join(root, ".dockerignore")); err == nil {
 		add(".dockerignore")
@@ -184,13 +216,24 @@ func buildContext(spec BuildSpec) ([]byte, string, error) {
 				}
 				return nil
 			}
-			if !excluded && (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) {
+			if !excluded && !underExtra(rel) && (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) {
 				add(rel)
 			}
 			return nil
 		})
 		if err != nil {
 			return nil, "", fmt.Errorf("build context %s: %w", inc, err)
+		}
+	}
+	extraDirs := make([]string, 0, len(spec.Extra))
+	for dir, host := range spec.Extra {
+		dir = strings.Trim(filepath.ToSlash(dir), "/")
+		extraDirs = append(extraDirs, dir)
+		if host == "" {
+			continue
+		}
+		if err := addExtra(files, ignore, dir, host); err != nil {
+			return nil, "", err
 		}
 	}
 	names := make([]string, 0, len(files))
@@ -202,6 +245,19 @@ func buildContext(spec BuildSpec) ([]byte, string, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	dirs := map[string]bool{}
+	// Each Extra folder is there even when empty: the Dockerfiles COPY it
+	// unconditionally.
+	sort.Strings(extraDirs)
+	for _, extra := range extraDirs {
+		for _, dir := range append(parents(extra+"/x"), extra) {
+			if !dirs[dir] {
+				dirs[dir] = true
+				if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755, Format: tar.FormatPAX}); err != nil {
+					return nil, "", err
+				}
+			}
+		}
+	}
 	for _, name := range names {
 		// Parent directories first, as docker's own context archives have them.
 		for _, dir := range parents(name) {
@@ -212,7 +268,7 @@ func buildContext(spec BuildSpec) ([]byte, string, error) {
 				}
 			}
 		}
-		full := filepath.Join(root, filepath.FromSlash(name))
+		full := files[name]
 		fi, err := os.Lstat(full)
 		if err != nil {
 			return nil, "", fmt.Errorf("build context: %w", err)
@@ -247,7 +303,7 @@ func buildContext(spec BuildSpec) ([]byte, string, error) {
 	if err := tw.Close(); err != nil {
 		return nil, "", err
 	}
-	if !files[filepath.ToSlash(spec.Dockerfile)] || !fileExists(filepath.Join(root, spec.Dockerfile)) {
+	if _, ok := files[filepath.ToSlash(spec.Dockerfile)]; !ok || !fileExists(filepath.Join(root, spec.Dockerfile)) {
 		return nil, "", fmt.Errorf("no Dockerfile %s in %s", spec.Dockerfile, root)
 	}
 
@@ -262,6 +318,42 @@ func buildContext(spec BuildSpec) ([]byte, string, error) {
 		fmt.Fprintf(h, "\x00arg %s=%s", k, spec.BuildArgs[k])
 	}
 	return buf.Bytes(), hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// addExtra adds host (a directory or a file) under the context folder dir.
+func addExtra(files map[string]string, ignore *patternmatcher.PatternMatcher, dir, host string) error {
+	fi, err := os.Stat(host)
+	if err != nil {
+		return fmt.Errorf("build context %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		files[dir+"/"+filepath.Base(host)] = host
+		return nil
+	}
+	return filepath.WalkDir(host, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(host, p)
+		if rel == "." {
+			return nil
+		}
+		name := dir + "/" + filepath.ToSlash(rel)
+		excluded, err := ignore.MatchesOrParentMatches(name)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" || (excluded && !reincludedBelow(ignore, name)) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !excluded && (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) {
+			files[name] = p
+		}
+		return nil
+	})
 }
 
 func readDockerignore(root string) (*patternmatcher.PatternMatcher, error) {

@@ -1,10 +1,16 @@
 package container
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +37,12 @@ type RunOptions struct {
 	// program the driver must spawn (the stdio transport's shim) at the
 	// same path inside.
 	Binds []string
+	// Files are host files copied into the container before it starts,
+	// container path -> host path, keeping the host file's mode (e.g. the
+	// stdio transport's shim, which the SDK in the container spawns). A
+	// copy, unlike a bind mount, works whatever the engine sees of this
+	// machine's file system.
+	Files map[string]string
 	// Stderr, when set, receives the container's stderr, and
 	// Process.Stderr is nil.
 	Stderr io.Writer
@@ -110,6 +122,16 @@ func Run(ctx context.Context, opts RunOptions) (*Process, error) {
 		return nil, errors.Join(err, removeContainer(rmCtx, cli, created.ID))
 	}
 
+	if len(opts.Files) > 0 {
+		archive, err := filesArchive(opts.Files)
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := cli.CopyToContainer(ctx, created.ID, client.CopyToContainerOptions{DestinationPath: "/", Content: archive}); err != nil {
+			return fail(fmt.Errorf("copying files into container %s: %w", shortID(created.ID), err))
+		}
+	}
+
 	// Attach before start, as `docker run -i` does: nothing the program
 	// writes first is lost, and its stdin is ours from its first read.
 	p.attach, err = cli.ContainerAttach(ctx, created.ID, client.ContainerAttachOptions{
@@ -169,6 +191,48 @@ func Run(ctx context.Context, opts RunOptions) (*Process, error) {
 		close(p.exited)
 	}()
 	return p, nil
+}
+
+// filesArchive is a tar of files (container path -> host path) to unpack at
+// the container's root, with each file's parent folders.
+func filesArchive(files map[string]string) (io.Reader, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	dirs := map[string]bool{}
+	dsts := make([]string, 0, len(files))
+	for dst := range files {
+		dsts = append(dsts, dst)
+	}
+	sort.Strings(dsts)
+	for _, dst := range dsts {
+		name := strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(dst)), "/")
+		for _, dir := range parents(name) {
+			if !dirs[dir] {
+				dirs[dir] = true
+				if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755}); err != nil {
+					return nil, err
+				}
+			}
+		}
+		b, err := os.ReadFile(files[dst])
+		if err != nil {
+			return nil, fmt.Errorf("a file for the container: %w", err)
+		}
+		fi, err := os.Stat(files[dst])
+		if err != nil {
+			return nil, err
+		}
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(fi.Mode().Perm()), Size: int64(len(b))}); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(b); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return &buf, nil
 }
 
 // ExitError is a container's non-zero exit status (137: killed).

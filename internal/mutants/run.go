@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"conformance/internal/expectations"
-	"conformance/steps"
+	"conformance/internal/suite"
 )
 
 // Options says which SDK's mutants to run and where.
@@ -108,10 +108,10 @@ func Run(ctx context.Context, o Options) (*Score, error) {
 		}
 	}
 	score := &Score{SDK: o.SDK, Version: set.Version}
-	run := func(dir, tags string) (*steps.Report, error) {
-		return steps.Run(ctx, steps.Config{
+	run := func(dir, tags string) (*suite.Report, error) {
+		return suite.Run(ctx, suite.Config{
 			SDK: o.SDK, Source: source, StatedVersion: set.Version, Root: o.Root, Tags: tags,
-			Runtime: steps.RuntimeFake, Transport: "tcp", Runner: "local",
+			Runtime: suite.RuntimeFake, Transport: "tcp", Runner: "local",
 			ResultsDir: filepath.Join(o.Results, dir), Output: o.Log,
 		})
 	}
@@ -149,7 +149,7 @@ func Run(ctx context.Context, o Options) (*Score, error) {
 			score.Mutants = append(score.Mutants, Outcome{Name: m.Name, Rule: m.Rule, Skipped: true})
 			continue
 		}
-		out := runMutant(m, source, failedBefore, func(tags string) (*steps.Report, error) {
+		out := runMutant(m, source, failedBefore, func(tags string) (*suite.Report, error) {
 			return run(fmt.Sprintf("%02d-%s", i+1, slug(m.Name)), tags)
 		})
 		score.Total++
@@ -164,7 +164,7 @@ func Run(ctx context.Context, o Options) (*Score, error) {
 	return score, nil
 }
 
-func runMutant(m Mutant, source string, failedBefore map[string]bool, run func(tags string) (*steps.Report, error)) (out Outcome) {
+func runMutant(m Mutant, source string, failedBefore map[string]bool, run func(tags string) (*suite.Report, error)) (out Outcome) {
 	out = Outcome{Name: m.Name, Rule: m.Rule}
 	t := time.Now()
 	defer func() { out.Seconds = time.Since(t).Seconds() }()

@@ -18,8 +18,8 @@ import (
 	"conformance/internal/procgroup"
 	"conformance/internal/realruntime"
 	"conformance/internal/results"
+	"conformance/internal/suite"
 	"conformance/internal/versions"
-	"conformance/steps"
 )
 
 func main() {
@@ -177,7 +177,7 @@ func outcomeOf(status string) matrix.Outcome {
 // results/<label>/ as any run's, its output to a log beside them.
 func (s sweep) run(_ context.Context, name string) matrix.Runner {
 	return func(ctx context.Context, v versions.Version, rt, tags string) (matrix.Cell, error) {
-		cfg := steps.Config{SDK: name, Version: v.Version, Root: s.root, Tags: tags, Runtime: s.runtime, Transport: "tcp", Runner: "local"}
+		cfg := suite.Config{SDK: name, Version: v.Version, Root: s.root, Tags: tags, Runtime: s.runtime, Transport: "tcp", Runner: "local"}
 		if archive := s.archive(name, v.Version); archive != "" {
 			cfg.Version, cfg.Source = "", archive
 		}
@@ -196,7 +196,7 @@ func (s sweep) run(_ context.Context, name string) matrix.Runner {
 		defer log.Close()
 		cfg.Output = log
 		fmt.Printf("%s %s%s: ", name, v.Version, runtimeSuffix(rt))
-		report, err := steps.Run(ctx, cfg)
+		report, err := suite.Run(ctx, cfg)
 		if err != nil {
 			// A version that cannot run here (not served, does not build
 			// with the driver) is a finding of the sweep, listed with why.

@@ -17,7 +17,7 @@ import (
 	"conformance/internal/procgroup"
 	"conformance/internal/sdk"
 	"conformance/internal/soak"
-	"conformance/steps"
+	"conformance/internal/suite"
 )
 
 func main() {
@@ -55,7 +55,7 @@ func main() {
 			}
 			cfg.Output = log
 			start := time.Now()
-			report, err := steps.Run(context.Background(), cfg)
+			report, err := suite.Run(context.Background(), cfg)
 			took := time.Since(start)
 			_ = log.Close()
 			if err != nil {
@@ -86,7 +86,7 @@ func main() {
 
 // buildConfigs is every combination of build, runtime and transport, as
 // make conformance spells them.
-func buildConfigs(root, sdks, runtimes, transports, tags, defaultVersion, source string) []steps.Config {
+func buildConfigs(root, sdks, runtimes, transports, tags, defaultVersion, source string) []suite.Config {
 	entries := strings.Split(sdks, ",")
 	if strings.TrimSpace(sdks) == "all" {
 		entries = sdk.Names()
@@ -94,7 +94,7 @@ func buildConfigs(root, sdks, runtimes, transports, tags, defaultVersion, source
 	if err := os.MkdirAll(filepath.Join(root, "results", "soak"), 0o755); err != nil {
 		fail("%v", err)
 	}
-	var configs []steps.Config
+	var configs []suite.Config
 	for _, transport := range strings.Split(transports, ",") {
 		for _, runtime := range strings.Split(runtimes, ",") {
 			for _, entry := range entries {
@@ -102,7 +102,7 @@ func buildConfigs(root, sdks, runtimes, transports, tags, defaultVersion, source
 				if version == "" {
 					version = defaultVersion
 				}
-				configs = append(configs, steps.Config{SDK: name, Version: version, Source: source, Root: root, Tags: tags,
+				configs = append(configs, suite.Config{SDK: name, Version: version, Source: source, Root: root, Tags: tags,
 					Runtime: strings.TrimSpace(runtime), Transport: strings.TrimSpace(transport), Runner: "local"})
 			}
 		}

@@ -2,6 +2,7 @@ echo "echo: started" >&2
 while IFS= read -r line; do
 	case "$line" in
 	"exit "*) exit "${line#exit }" ;;
+	"cat "*) cat "${line#cat }"; continue ;;
 	esac
 	printf '%s\n' "$line"
 	printf 'stderr: %s\n' "$line" >&2

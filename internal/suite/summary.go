@@ -1,4 +1,4 @@
-package steps
+package suite
 
 import (
 	"fmt"
@@ -30,7 +30,8 @@ func FormatSummary(rows []SummaryRow) string {
 	fmt.Fprintln(w, "SDK\tversion\tgen\tpassed\tfailed (expected, unexpected)\tunexpectedly passed\tnot applicable (by rule)\tobserved\tstale\ttentative passed/failed\tverdict")
 	for _, r := range rows {
 		if r.Report == nil {
-			fmt.Fprintf(w, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t%s\n", r.Label, firstLine(r.Problem))
+			problem, _, _ := strings.Cut(r.Problem, "\n")
+			fmt.Fprintf(w, "%s\t-\t-\t-\t-\t-\t-\t-\t-\t%s\n", r.Label, problem)
 			continue
 		}
 		h := r.Report.Hello

@@ -1,7 +1,9 @@
-// Package steps holds the godog step definitions of the conformance suite
-// and Run, which runs the features against one SDK and judges the results
-// against that SDK's expectations.
-package steps
+// Package suite runs the conformance features against one SDK build
+// (Run): it prepares the SDK's driver, picks the runner and the runtime,
+// runs the features with the step definitions of package steps, judges
+// the results against that SDK's expectations, and writes the reports,
+// the progress lines and the verdict.
+package suite
 
 import (
 	"context"
@@ -24,6 +26,13 @@ import (
 	"conformance/internal/reports"
 	"conformance/internal/results"
 	"conformance/internal/sdk"
+	"conformance/steps"
+)
+
+// Which runtime the SDKs talk to (Config.Runtime).
+const (
+	RuntimeFake = steps.RuntimeFake
+	RuntimeReal = steps.RuntimeReal
 )
 
 // Config says what to run.
@@ -117,47 +126,27 @@ type Report struct {
 	Tentative []results.TentativeRule
 }
 
-// suiteRun is the state shared by the scenarios of one run: only what is
-// fixed for the run (how to start the driver, what it said it is) and the
-// results collected.
+// suiteRun is the state of one run: what its scenarios need (env, fixed
+// for the run), what judges them, and the results collected.
 type suiteRun struct {
-	startDriver startDriver
-	hello       driver.Hello
-	resultsDir  string
-	stdioShim   string               // the shim the SDK spawns as its runtime, when the transport is stdio
-	runtimeKind string               // RuntimeFake or RuntimeReal
-	realOpts    []realruntime.Option // how to start the real runtime, when runtimeKind is RuntimeReal
-	sharedReal  *realruntime.Runtime // the run's real runtime, shared by its scenarios (TCP only)
-	progress    *progress
-	expected    expectations.Build // this SDK build's known failures
+	env      steps.Env
+	progress *progress
+	expected expectations.Build // this SDK build's known failures
 
 	mu      sync.Mutex
 	results []expectations.Result
+}
+
+// finished records a scenario's result and reports it on the terminal.
+func (s *suiteRun) finished(r expectations.Result, err error) {
+	s.record(r)
+	s.progress.finish(s.expected.Judge(r), err)
 }
 
 func (s *suiteRun) record(r expectations.Result) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.results = append(s.results, r)
-}
-
-// notApplicable says why a scenario does not apply to this SDK build, from
-// its tags: @gen2 needs the second contract generation (CONTRACT.md),
-// @fake-only the fake runtime, and @needs-<capability> a capability the
-// driver declared in its hello (drivers/PROTOCOL.md).
-func (s *suiteRun) notApplicable(p *godog.Scenario) string {
-	for _, c := range neededCapabilities(p) {
-		if !s.hello.Has(c) {
-			return fmt.Sprintf("needs the driver capability %q (tag @needs-%s); the %s driver declares %q", c, c, s.hello.SDK, s.hello.Capabilities)
-		}
-	}
-	if hasTag(p, "@gen2") && s.hello.Generation < 2 {
-		return fmt.Sprintf("needs contract generation 2; %s %s is generation %d", s.hello.SDK, s.hello.SDKVersion, s.hello.Generation)
-	}
-	if hasTag(p, "@fake-only") && s.runtimeKind == RuntimeReal {
-		return "needs the fake runtime: it makes the runtime act on its own (or assumes the fake's retry policy), which the real runtime cannot be made to do"
-	}
-	return ""
 }
 
 // Run prepares the SDK's driver, runs every feature against it on the
@@ -269,11 +258,13 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	if err := os.RemoveAll(filepath.Join(resultsDir, "wire")); err != nil { // a record per scenario of this run only
 		return nil, err
 	}
-	run := &suiteRun{startDriver: start, hello: hello, resultsDir: resultsDir, runtimeKind: cfg.Runtime, stdioShim: stdioShim, realOpts: realOpts, sharedReal: sharedReal, expected: exp.For(version, versionKnown),
+	run := &suiteRun{expected: exp.For(version, versionKnown),
 		progress: newProgress(cfg.Output, cfg.Label(), filepath.Join(cfg.Root, "features"), cfg.Tags)}
+	run.env = steps.Env{StartDriver: start, Hello: hello, ResultsDir: resultsDir, RuntimeKind: cfg.Runtime, StdioShim: stdioShim,
+		RealOpts: realOpts, SharedReal: sharedReal, Finished: run.finished}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + cfg.Label(),
-		ScenarioInitializer: func(sctx *godog.ScenarioContext) { newScenario(run).register(sctx) },
+		ScenarioInitializer: func(sctx *godog.ScenarioContext) { steps.Initialize(sctx, &run.env) },
 		Options: &godog.Options{
 			// The terminal gets the progress lines (see progress); godog
 			// writes only cucumber.json (made valid for Cucumber's schema
@@ -329,7 +320,7 @@ func runVersion(cfg Config, hello driver.Hello) (version string, known bool, not
 // that cannot start fails the run with one clear message instead of every
 // scenario, and so the run knows the SDK version and generation.
 func helloOnce(ctx context.Context, start startDriver) (driver.Hello, error) {
-	ctx, cancel := context.WithTimeout(ctx, driverStartTimeout)
+	ctx, cancel := context.WithTimeout(ctx, steps.DriverStartTimeout)
 	defer cancel()
 	d, err := start(ctx)
 	if err != nil {

@@ -1,4 +1,4 @@
-package steps
+package suite
 
 import (
 	"strings"
@@ -43,7 +43,7 @@ func TestTentativeRulesAreReadFromRuleBlocksAndListedApart(t *testing.T) {
 	core := expectations.Judged{Result: expectations.Result{Scenario: "flag", Tags: []string{"@BT-1"}, Status: expectations.Passed}}
 	v := expectations.Verdict{Passed: []expectations.Judged{core, passed}, UnexpectedFailures: []expectations.Judged{failed}}
 
-	rules, err := tentativeRules("../features", v)
+	rules, err := tentativeRules("../../features", v)
 	assert.NoError(t, err)
 	if assert.Len(t, rules, 2) {
 		assert.Equal(t, "BT-16", rules[0].ID)

@@ -1,0 +1,75 @@
+package suite
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"conformance/internal/container"
+	"conformance/internal/driver"
+	"conformance/internal/procgroup"
+	"conformance/internal/sdk"
+)
+
+// runInContainers runs the features with each scenario's driver in a
+// container of its own (RUNNER=container): the image is built from
+// docker/<sdk>.Dockerfile (reused while its inputs are unchanged), with
+// SDK_SOURCE in its build context when given, and containers left by an
+// earlier run, or by an interrupt, are removed. Over stdio the SDK in the
+// container spawns the suite's shim, copied into each container at the
+// path the steps name.
+func runInContainers(ctx context.Context, cfg Config) (*Report, error) {
+	// Before anything talks to the engine: the containers must reach this
+	// machine's loopback.
+	if err := container.CheckLocalEngine(ctx); err != nil {
+		return nil, fmt.Errorf("RUNNER=container: %w", err)
+	}
+	source := cfg.Source
+	if source != "" {
+		abs, err := filepath.Abs(source)
+		if err != nil {
+			return nil, err
+		}
+		source = abs
+	}
+	if err := container.EnsureEngine(ctx, cfg.Root); err != nil {
+		return nil, fmt.Errorf("RUNNER=container: %w", err)
+	}
+	removeAll := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = container.RemoveAll(ctx)
+	}
+	removeAll()
+	procgroup.OnInterrupt(removeAll)
+	defer removeAll()
+	var files map[string]string
+	if cfg.Transport == "stdio" {
+		// run gives the driver the path of the host's shim; the container
+		// gets a static build of it at that same path.
+		hostShim, err := sdk.BuildStdioShim(ctx, cfg.Root, cfg.Output)
+		if err != nil {
+			return nil, err
+		}
+		shim, err := container.StdioShim(ctx, cfg.Root, cfg.Output)
+		if err != nil {
+			return nil, err
+		}
+		files = map[string]string{hostShim: shim}
+	}
+	args := map[string]string{}
+	if cfg.Version != "" {
+		args["SDK_VERSION"] = cfg.Version
+	}
+	spec := container.DriverSpec(cfg.Root, cfg.SDK, source, args)
+	spec.Log = cfg.Output
+	img, err := container.Build(ctx, spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: building the driver image (base images missing? make docker-base-images): %w", cfg.Label(), err)
+	}
+	fmt.Fprintf(cfg.Output, "%s: driver image %s (reused: %v, %s)\n", cfg.Label(), img.Ref, img.Reused, img.Took.Round(time.Millisecond))
+	return run(ctx, cfg, func(ctx context.Context) (*driver.Driver, error) {
+		return container.StartDriver(ctx, img.Ref, files)
+	})
+}
