@@ -46,7 +46,7 @@ func startPipeDriver(t *testing.T, answer func(cmd string) string) *driver.Drive
 				continue
 			}
 			if a := answer(c.Cmd); a != "" {
-				fmt.Fprintf(p.stdoutW, `{"id":%d,%s}`+"\n", c.ID, a)
+				fmt.Fprintf(p.stdoutW, "\x1e"+`{"id":%d,%s}`+"\n", c.ID, a) // the answer marker, PROTOCOL.md "Framing"
 			}
 		}
 	}()
@@ -114,7 +114,7 @@ func TestSendGivesTheDriverALongerWaitThanTheSuite(t *testing.T) {
 			}
 			_ = json.Unmarshal(in.Bytes(), &c)
 			got <- c.TimeoutMs
-			fmt.Fprintf(p.stdoutW, `{"id":%d,"ok":true,"result":{"reply":""}}`+"\n", c.ID)
+			fmt.Fprintf(p.stdoutW, "\x1e"+`{"id":%d,"ok":true,"result":{"reply":""}}`+"\n", c.ID)
 		}
 	}()
 	d := driver.New(p, driver.NewStderrTail())
