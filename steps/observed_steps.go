@@ -17,7 +17,7 @@ import (
 )
 
 // Steps that record where SDKs differ and the contract is silent (tag
-// @observed, features/observed_differences.feature): they record a value
+// @observed, each under the rule its case belongs to): they record a value
 // and fail only when there is nothing to record.
 
 func (sc *scenario) registerObservedSteps(ctx *godog.ScenarioContext) {
