@@ -75,3 +75,12 @@ Feature: Token requests are scoped to the session they name
       When session "A" is created with a singular provider whose callback returns "tok-{n}"
       And session "A" is disconnected
       Then the runtime asks session "A" for a token for provider "default" and records the answer within 5 s as the observed behaviour "answer for a disconnected session"
+
+    # A request without a sessionId names no session: what the SDK answers
+    # is recorded; that the connection still serves the next request is
+    # checked.
+    @BT-8 @observed @fake-only
+    Scenario: A token request without a sessionId, and a well-formed one after it
+      When session "A" is created with a singular provider whose callback returns "tok-{n}"
+      And the runtime sends, on the connection of session "A", a token request with the params {"providerName": "default"}, and records the answer within 5 s as the observed behaviour "answer when sessionId is missing"
+      Then the connection still serves a well-formed request: a token request for provider "default" of session "A" is answered within 5 s with the token of the callback "A/singular"

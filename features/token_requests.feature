@@ -38,6 +38,23 @@ Feature: How the SDK answers the runtime's token requests
       When session "A" is created with a singular provider whose callback returns "singular-{n}" and a named provider "default" whose callback returns "named-{n}", and whether the SDK takes that config is recorded as the observed behaviour "named provider default beside a singular one"
       Then the callbacks a token request for provider "default" of session "A" reaches, and its answer within 5 s, are recorded as the observed behaviour "callback a request for default reaches"
 
+    # Malformed requests: what the SDK answers a request whose providerName
+    # is missing, not a string, or "default" in another case, no upstream
+    # text says, so it is recorded; that the connection still serves a
+    # well-formed request afterwards is checked ("$A" is session A's id).
+    @BT-4 @observed @fake-only
+    Scenario Outline: A token request whose providerName is <what>, and a well-formed one after it
+      When session "A" is created with a singular provider whose callback returns "tok-{n}"
+      And the runtime sends, on the connection of session "A", a token request with the params <params>, and records the answer within 5 s as the observed behaviour "answer when providerName is <what>"
+      Then the connection still serves a well-formed request: a token request for provider "default" of session "A" is answered within 5 s with the token of the callback "A/singular"
+
+      Examples:
+        | what                    | params                                         |
+        | missing                 | {"sessionId": "$A"}                            |
+        | a number                | {"sessionId": "$A", "providerName": 7}         |
+        | null                    | {"sessionId": "$A", "providerName": null}      |
+        | Default (capital D)    | {"sessionId": "$A", "providerName": "Default"} |
+
 
   Rule: BT-5 A request invokes the callback of the provider it names, and no other
     A token request for provider X invokes X's callback and no other
@@ -140,6 +157,15 @@ Feature: How the SDK answers the runtime's token requests
       | 1+         | returns the JSON value 42 |
     And the runtime asks session "A" for a token for provider "default" 1 time in a row
     Then the SDK's answer to token request 1 is recorded as the observed behaviour "answer when the callback returns a number"
+
+    # A request with fields the contract does not have (a newer runtime
+    # may add some) and otherwise valid: recorded, and the connection must
+    # still serve the next request.
+    @BT-6 @observed @fake-only
+    Scenario: A token request with unknown extra fields, and a well-formed one after it
+      When session "A" is created with a singular provider whose callback returns "tok-{n}"
+      And the runtime sends, on the connection of session "A", a token request with the params {"sessionId": "$A", "providerName": "default", "requestedAt": 1767225600, "x-unknown": {"nested": [1, null]}}, and records the answer within 5 s as the observed behaviour "answer when the request has unknown extra fields"
+      Then the connection still serves a well-formed request: a token request for provider "default" of session "A" is answered within 5 s with the token of the callback "A/singular"
 
     # About 40 ms over TCP means the SDK left Nagle's algorithm on (no
     # TCP_NODELAY): each answer waits out the runtime's delayed ACK.

@@ -17,7 +17,7 @@ import (
 )
 
 // Steps that record where SDKs differ and the contract is silent (tag
-// @observed, features/observed_differences.feature): they record a value
+// @observed, each under the rule its case belongs to): they record a value
 // and fail only when there is nothing to record.
 
 func (sc *scenario) registerObservedSteps(ctx *godog.ScenarioContext) {
@@ -27,6 +27,7 @@ func (sc *scenario) registerObservedSteps(ctx *godog.ScenarioContext) {
 	sc.step(ctx, `^session "([^"]+)" is created with a singular provider whose callback returns "([^"]*)" and a named provider "default" whose callback returns "([^"]*)", and whether the SDK takes that config is recorded as the observed behaviour "([^"]+)"$`, sc.observeDefaultBesideSingular)
 	sc.step(ctx, `^the callbacks a token request for provider "([^"]+)" of session "([^"]+)" reaches, and its answer within (\d+) s, are recorded as the observed behaviour "([^"]+)"$`, sc.observeWhichCallback)
 	sc.step(ctx, `^session "([^"]+)" is given, after its creation, a named provider "([^"]+)" whose callback returns "([^"]*)", and what the SDK sends for it is recorded as the observed behaviour "([^"]+)"$`, sc.observeAddProvider)
+	sc.registerMalformedSteps(ctx)
 	sc.step(ctx, `^the median round trip of (\d+) token requests in a row for provider "([^"]+)" of session "([^"]+)" is recorded as the observed behaviour "([^"]+)"$`, sc.observeRoundTrip)
 }
 

@@ -18,6 +18,14 @@ Feature: The token is a secret (tentative)
     # <secret> is a random stem per scenario, so a match anywhere is a copy
     # of a token. The driver's own protocol lines are not the SDK's output
     # (drivers/PROTOCOL.md, "Framing").
+    # "Logs at its default settings": none of node 1.0.14, python 1.0.27,
+    # go 1.0.14, rust 1.0.28 and java 1.0.11 writes a log file at its
+    # default settings; each logs to stderr (node's dist/client.js,
+    # python's logging with no handler, go's log package, rust's tracing
+    # through the application's subscriber, java.util.logging's console
+    # handler), which this scenario searches. Run with HOME and TMPDIR empty,
+    # node, go, python and rust wrote no file there. The evidence is in
+    # CONTRACT.md, "BT-17 and log files".
     @BT-17 @fake-only
     Scenario: Each token appears only in the answer to its own request, and never in the SDK's output
       When session "A" is created with model "red/default" and these providers:

@@ -326,6 +326,50 @@ func TestAskTokenTimesOutWithAMessageNamingTheRequest(t *testing.T) {
 	assert.Contains(t, err.Error(), "100ms")
 }
 
+func TestAskTokenRawSendsTheParamsAsGiven(t *testing.T) {
+	rt, _ := start(t)
+	sdk := connectSDK(t, rt, rotating("tok"))
+	sdk.call(t, "session.create", map[string]any{"sessionId": "s", "model": "m"})
+	tests := []struct {
+		name, params string
+		wantName     string // what of the params reads as a TokenRequest
+	}{
+		{"providerName a number", `{"sessionId":"s","providerName":7}`, ""},
+		{"providerName missing", `{"sessionId":"s"}`, ""},
+		{"extra fields", `{"sessionId":"s","providerName":"default","extra":{"x":[1,null]}}`, "default"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := rt.AskTokenRaw(context.Background(), "s", json.RawMessage(tt.params))
+			require.NoError(t, err)
+			assert.True(t, a.IsToken, "answered %s", a)
+			assert.Equal(t, tt.wantName, a.Request.ProviderName)
+			reqs := rt.Log().Requests(wirelog.RuntimeToSDK, "providerToken.getToken")
+			require.NotEmpty(t, reqs)
+			assert.JSONEq(t, tt.params, string(reqs[len(reqs)-1].Params), "the params on the wire are the ones given")
+		})
+	}
+}
+
+func TestAskTokenRawRefusesParamsThatAreNotJSON(t *testing.T) {
+	rt, _ := start(t)
+	_, err := rt.AskTokenRaw(context.Background(), "s", json.RawMessage(`{"providerName":`))
+	assert.ErrorContains(t, err, "not JSON")
+}
+
+func TestStartAskTokenRawNamesTheParamsWhenNoAnswerComes(t *testing.T) {
+	rt, _ := start(t, WithTokenTimeout(100*time.Millisecond))
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	sdk := connectSDK(t, rt, func(TokenRequest) (any, error) { <-block; return nil, nil })
+	sdk.call(t, "session.create", map[string]any{"sessionId": "s", "model": "m"})
+	p := rt.StartAskTokenRaw(context.Background(), "s", json.RawMessage(`{"sessionId":"s","providerName":null}`))
+	_, err := p.Wait()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `{"sessionId":"s","providerName":null}`)
+	assert.Contains(t, err.Error(), "100ms")
+}
+
 func TestAskTokenWithNoSDK(t *testing.T) {
 	rt, _ := start(t)
 	_, err := rt.AskToken(context.Background(), TokenRequest{SessionID: "s"})

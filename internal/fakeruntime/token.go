@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
 
@@ -41,14 +42,37 @@ func (a TokenAnswer) String() string {
 // and waits for the answer, at most the token timeout. The error is for a
 // request that got no answer; a JSON-RPC error answer is in TokenAnswer.
 func (r *Runtime) AskToken(ctx context.Context, req TokenRequest) (TokenAnswer, error) {
-	conn := r.connFor(req.SessionID)
+	answer, err := r.ask(ctx, req.SessionID, req, fmt.Sprintf("%+v", req))
+	answer.Request = req
+	return answer, err
+}
+
+// AskTokenRaw sends providerToken.getToken with params exactly as given,
+// valid or not (a providerName that is missing or a number, a sessionId
+// missing, fields the contract does not have), on the connection that owns
+// routeSession, and waits for the answer like AskToken. It is how the
+// suite observes what an SDK does with a malformed request. Request holds
+// whatever of params reads as a TokenRequest.
+func (r *Runtime) AskTokenRaw(ctx context.Context, routeSession string, params json.RawMessage) (TokenAnswer, error) {
+	if !json.Valid(params) {
+		return TokenAnswer{}, fmt.Errorf("params %s are not JSON: the runtime sends only JSON-RPC", params)
+	}
+	answer, err := r.ask(ctx, routeSession, params, string(params))
+	_ = json.Unmarshal(params, &answer.Request) // best effort: the fields may be of any type
+	return answer, err
+}
+
+// ask sends one providerToken.getToken with params; what names the
+// request in errors.
+func (r *Runtime) ask(ctx context.Context, routeSession string, params any, what string) (TokenAnswer, error) {
+	conn := r.connFor(routeSession)
 	if conn == nil {
 		return TokenAnswer{}, errors.New("no SDK is connected to the fake runtime")
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.tokenTimeout)
 	defer cancel()
-	answer := TokenAnswer{Request: req}
-	err := conn.Call(ctx, "providerToken.getToken", req, &answer.Result)
+	var answer TokenAnswer
+	err := conn.Call(ctx, "providerToken.getToken", params, &answer.Result)
 	var rpcErr *jsonrpc2.Error
 	switch {
 	case errors.As(err, &rpcErr):
@@ -58,11 +82,11 @@ func (r *Runtime) AskToken(ctx context.Context, req TokenRequest) (TokenAnswer, 
 		}
 		return answer, nil
 	case errors.Is(err, context.DeadlineExceeded):
-		return answer, fmt.Errorf("the SDK did not answer providerToken.getToken %+v within %s", req, r.cfg.tokenTimeout)
+		return answer, fmt.Errorf("the SDK did not answer providerToken.getToken %s within %s", what, r.cfg.tokenTimeout)
 	case errors.Is(err, jsonrpc2.ErrClosed):
-		return answer, fmt.Errorf("the SDK closed the connection instead of answering providerToken.getToken %+v", req)
+		return answer, fmt.Errorf("the SDK closed the connection instead of answering providerToken.getToken %s", what)
 	case err != nil:
-		return answer, fmt.Errorf("providerToken.getToken %+v: %w", req, err)
+		return answer, fmt.Errorf("providerToken.getToken %s: %w", what, err)
 	}
 	var body struct {
 		Token *string `json:"token"`
@@ -119,9 +143,33 @@ func (r *Runtime) StartAskToken(ctx context.Context, req TokenRequest) *PendingT
 	return p
 }
 
+// StartAskTokenRaw is AskTokenRaw returning at once, as StartAskToken.
+func (r *Runtime) StartAskTokenRaw(ctx context.Context, routeSession string, params json.RawMessage) *PendingToken {
+	p := &PendingToken{done: make(chan struct{})}
+	_ = json.Unmarshal(params, &p.Request)
+	go func() { // bounded: AskTokenRaw waits at most the token timeout
+		defer close(p.done)
+		p.answer, p.err = r.AskTokenRaw(ctx, routeSession, params)
+	}()
+	return p
+}
+
 // Wait returns the answer once it has come (or AskToken's error), at most
 // the token timeout after the request was sent.
 func (p *PendingToken) Wait() (TokenAnswer, error) {
 	<-p.done
 	return p.answer, p.err
+}
+
+// WaitFor is Wait for at most d: done is false when no answer (nor
+// AskToken's error) came within d.
+func (p *PendingToken) WaitFor(d time.Duration) (a TokenAnswer, done bool, err error) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.done:
+		return p.answer, true, p.err
+	case <-t.C:
+		return TokenAnswer{}, false, nil
+	}
 }
