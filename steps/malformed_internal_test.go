@@ -89,7 +89,7 @@ func TestConnectionStillServes(t *testing.T) {
 			} else {
 				d = startPipeDriver(t, func(string) string { return tt.driverReply })
 			}
-			sc := newScenario(&suiteRun{})
+			sc := newScenario(&Env{})
 			sc.fake, sc.driver, sc.sessions["A"] = rt, d, "s"
 			sc.callbacks["A/singular"] = driver.Tokens("tok-{n}")
 
