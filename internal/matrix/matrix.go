@@ -330,14 +330,18 @@ func (m Matrix) Table() string {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", rule, m.spans(rule), first, orDash(strings.Join(changes, "; ")))
 	}
 	w.Flush()
-	var notRun []string
+	var notRun, noCallback []string
 	for _, c := range m.Cells {
 		switch {
 		case c.Generation == 0:
-			notRun = append(notRun, fmt.Sprintf("  %s: no callback (before 1.0.4), not run", c.Version))
+			noCallback = append(noCallback, c.Version)
 		case c.NotRun != "":
 			notRun = append(notRun, fmt.Sprintf("  %s%s: not run: %s", c.Version, atRuntime(c.Runtime), firstLine(c.NotRun)))
 		}
+	}
+	if len(noCallback) > 0 {
+		// One line: an SDK has dozens of releases from before the callback.
+		notRun = append([]string{fmt.Sprintf("  no callback (before 1.0.4), not run: %s", strings.Join(noCallback, ", "))}, notRun...)
 	}
 	if len(notRun) > 0 {
 		fmt.Fprintf(&b, "versions not run:\n%s\n", strings.Join(notRun, "\n"))

@@ -69,7 +69,7 @@ func TestBuildFindsTheFirstPassAndTheFix(t *testing.T) {
 	assert.Contains(t, table, "fail 1.0.4..1.0.17, pass 1.0.18..1.0.20")
 	assert.Contains(t, table, "pass 1.0.4..1.0.20")
 	assert.Contains(t, table, "fixed in 1.0.18 (after 1.0.17)")
-	assert.Contains(t, table, "1.0.2: no callback")
+	assert.Contains(t, table, "no callback (before 1.0.4), not run: 1.0.2")
 	assert.Contains(t, table, "1.0.21: not run: the registry refused it")
 }
 
