@@ -1,8 +1,6 @@
 package mutants
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -156,7 +154,7 @@ func javaSource(version string, o SourceOptions) (string, error) {
 	if archive == "" {
 		archive = filepath.Join(o.Root, "..", "shared", "sdk-sources", "copilot-sdk-java-"+version+".tar.gz")
 	}
-	if err := untar(archive, o.Dir); err != nil {
+	if err := sdk.Untar(archive, o.Dir); err != nil {
 		return "", fmt.Errorf("java: unpacking %s: %w", archive, err)
 	}
 	dir := filepath.Join(o.Dir, "copilot-sdk-java-"+version, "java")
@@ -164,44 +162,6 @@ func javaSource(version string, o SourceOptions) (string, error) {
 		return "", fmt.Errorf("java: %s has no copilot-sdk-java-%s/java/pom.xml", archive, version)
 	}
 	return dir, nil
-}
-
-// untar unpacks the regular files and folders of a .tar.gz into dst,
-// refusing paths that would leave it.
-func untar(archive, dst string) error {
-	f, err := os.Open(archive)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		return err
-	}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !filepath.IsLocal(h.Name) {
-			return fmt.Errorf("entry %q leaves the folder", h.Name)
-		}
-		path := filepath.Join(dst, h.Name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(path, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := writeFile(path, tr, fs.FileMode(h.Mode)|0o600); err != nil {
-				return err
-			}
-		}
-	}
 }
 
 // copyTree copies the regular files under src to dst, writable, leaving out

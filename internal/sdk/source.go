@@ -37,7 +37,7 @@ func unpackSource(root, archive string) (string, error) {
 		if err := os.RemoveAll(dir); err != nil {
 			return "", err
 		}
-		if err := untar(archive, dir); err != nil {
+		if err := Untar(archive, dir); err != nil {
 			return "", fmt.Errorf("unpacking SDK_SOURCE %s: %w", archive, err)
 		}
 		if err := os.WriteFile(done, []byte(archive+"\n"), 0o644); err != nil {
@@ -67,9 +67,10 @@ func fileDigest(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// untar unpacks a gzipped tar into dir: regular files and folders only,
-// and no entry may land outside dir.
-func untar(archive, dir string) error {
+// Untar unpacks a gzipped tar into dir: regular files and folders only,
+// and no entry may land outside dir. (The mutant check unpacks the Java
+// release archive with it too.)
+func Untar(archive, dir string) error {
 	f, err := os.Open(archive)
 	if err != nil {
 		return err
