@@ -3,22 +3,77 @@
 Reads one JSON command per line on stdin and writes one JSON answer per line
 on stdout, as ../PROTOCOL.md specifies. It holds no test logic: everything a
 scenario decides arrives as data.
+
+Importing the SDK takes about two seconds (most of it defining the classes
+of copilot.generated.rpc), paid by every scenario's driver. So the suite may
+run this file once as a fork server (--fork-server), which imports the SDK
+and forks a driver per scenario; a driver started with FORK_SERVER_ENV set
+hands its stdin, stdout and stderr to that server before it imports
+anything (see the README, "Fork server").
 """
 
-import asyncio
-import json
 import os
+import socket
 import sys
-import threading
-from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 
-# stdout belongs to the protocol: keep a private handle on it and send
-# everything else (the SDK's own output included) to stderr, before the SDK
-# is even imported.
-_answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
-os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-sys.stdout = sys.stderr
+FORK_SERVER_ENV = "CONFORMANCE_PYTHON_FORK_SERVER"
+
+
+def run_in_fork_server(path):
+    """Has the fork server at path run this driver: sends it this process's
+    stdin, stdout, stderr and process group, then waits for the forked
+    driver's exit status and returns it. Returns None, having said why on
+    stderr, when no server answers there: the caller runs the driver
+    itself."""
+    try:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(path)
+        socket.send_fds(conn, [str(os.getpgid(0)).encode()], [0, 1, 2])
+    except OSError as e:
+        print(f"driver: no fork server at {path} ({e}); importing the SDK here", file=sys.stderr)
+        return None
+    # The forked driver now owns the protocol; this process only waits, so
+    # that the suite sees the driver's end as this process's end.
+    status = b""
+    while not status.endswith(b"\n"):
+        chunk = conn.recv(16)
+        if not chunk:
+            print("driver: the fork server ended before the driver it forked", file=sys.stderr)
+            return 70
+        status += chunk
+    code = int(status)
+    return code if code >= 0 else 128 - code  # killed by signal -code
+
+
+if __name__ == "__main__" and "--fork-server" not in sys.argv and os.environ.get(FORK_SERVER_ENV):
+    exit_code = run_in_fork_server(os.environ[FORK_SERVER_ENV])
+    if exit_code is not None:
+        sys.stdout.flush()
+        os._exit(exit_code)
+
+import asyncio  # noqa: E402
+import ctypes  # noqa: E402
+import json  # noqa: E402
+import select  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from importlib.metadata import PackageNotFoundError, version  # noqa: E402
+
+
+def take_stdout():
+    """stdout belongs to the protocol: keeps a private handle on it and sends
+    everything else (the SDK's own output included) to stderr. Called before
+    the SDK is even imported, and again in each forked driver for the
+    stdout it was handed."""
+    global _answers
+    _answers = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+
+_answers = None
+take_stdout()
 
 import copilot  # noqa: E402
 from copilot import (  # noqa: E402
@@ -329,5 +384,119 @@ async def main():
     os._exit(0)  # the SDK's threads and tasks must not hold the process
 
 
+def serve_forks(path):
+    """The fork server: imports nothing more, listens on the Unix socket at
+    path and forks a driver for each process that connects (see
+    run_in_fork_server). It writes "ready" on stdout once it listens, tells
+    each waiting process its driver's exit status, and ends when its stdin
+    closes (the suite's run is over); a driver still running then is killed
+    by the kernel (PR_SET_PDEATHSIG) or by the suite, with its group."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    # SIGCHLD wakes select through a pipe, so that an exit status is passed
+    # on as soon as the driver ends (single-threaded: forking a process
+    # with other threads is not safe).
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    waiting = {}  # driver pid -> the connection of the process waiting for it
+    answer_ready()
+    while True:
+        ready, _, _ = select.select([listener, wake_r, 0], [], [])
+        if 0 in ready and not os.read(0, 4096):
+            break
+        if wake_r in ready:
+            os.read(wake_r, 4096)
+            report_exits(waiting)
+        if listener in ready:
+            conn, _ = listener.accept()
+            pid = fork_driver(conn, [listener, wake_r, wake_w, *waiting.values()])
+            if pid:
+                waiting[pid] = conn
+    listener.close()
+    os.unlink(path)
+    os._exit(0)
+
+
+def answer_ready():
+    _answers.write("ready\n")
+
+
+def report_exits(waiting):
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        conn = waiting.pop(pid, None)
+        if conn is not None:
+            try:
+                conn.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+            except OSError:
+                pass  # the waiting process is gone (the suite killed it)
+            conn.close()
+
+
+def fork_driver(conn, server_files):
+    """Receives a waiting process's group and stdio from conn and forks a
+    driver on them; the driver closes server_files (sockets and file
+    descriptors of the server's own). Returns the driver's pid (0 when
+    nothing was forked)."""
+    conn.settimeout(5)
+    try:
+        msg, fds, _, _ = socket.recv_fds(conn, 64, 3)
+        pgid = int(msg)
+    except (OSError, ValueError) as e:
+        print(f"fork server: a bad request ({e})", file=sys.stderr)
+        conn.close()
+        return 0
+    if len(fds) != 3:
+        print(f"fork server: a request with {len(fds)} file descriptors, not 3", file=sys.stderr)
+        for fd in fds:
+            os.close(fd)
+        conn.close()
+        return 0
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        for fd in fds:
+            os.close(fd)
+        return pid
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for f in [*server_files, conn]:
+            f.close() if isinstance(f, socket.socket) else os.close(f)
+        die_with_parent()
+        # Into the waiting process's group: the suite stops a driver by
+        # its process group, and this one must be stopped with it.
+        os.setpgid(0, pgid)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        _answers.close()
+        take_stdout()
+        asyncio.run(main())
+    except BaseException as e:  # noqa: BLE001: a forked driver must never return into the server's loop
+        print(f"driver (forked): {type(e).__name__}: {e}", file=sys.stderr)
+        sys.stderr.flush()
+    os._exit(70)
+
+
+def die_with_parent():
+    """Has the kernel kill this forked driver if the fork server dies
+    (Linux); elsewhere the driver ends when its stdin closes."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        pass
+
+
 if __name__ == "__main__":
+    if "--fork-server" in sys.argv:
+        serve_forks(os.environ[FORK_SERVER_ENV])
     asyncio.run(main())

@@ -25,6 +25,11 @@ type Command struct {
 	Args []string
 	Dir  string
 	Env  []string // added to the suite's environment
+	// Server, when set, is a process this command's drivers are faster
+	// with: StartServer starts it once for a run and gives back the
+	// command to start drivers with. The Python driver's fork server
+	// (drivers/python/README.md) is one.
+	Server *Server
 }
 
 func (c Command) String() string { return strings.Join(append([]string{c.Path}, c.Args...), " ") }

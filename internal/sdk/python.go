@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 
 	"conformance/internal/driver"
@@ -58,7 +59,16 @@ func preparePython(ctx context.Context, o Options) (driver.Command, error) {
 	if err != nil {
 		return driver.Command{}, err
 	}
-	return driver.Command{Path: venvPython(venv), Args: args}, nil
+	cmd := driver.Command{Path: venvPython(venv), Args: args}
+	if runtime.GOOS != "windows" { // no fork there
+		// One process imports the SDK and forks each scenario's driver
+		// (drivers/python/README.md, "Fork server").
+		cmd.Server = &driver.Server{
+			Command:   driver.Command{Path: cmd.Path, Args: append(append([]string(nil), args...), "--fork-server")},
+			SocketEnv: "CONFORMANCE_PYTHON_FORK_SERVER",
+		}
+	}
+	return cmd, nil
 }
 
 // preparePythonRegistry installs the pinned requirements, or the SDK at

@@ -194,7 +194,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return run(ctx, cfg, func(context.Context) (*driver.Driver, error) { return driver.Start(cmd) })
+	served, server, err := driver.StartServer(ctx, cmd)
+	if err != nil { // slower without it, never different
+		fmt.Fprintf(cfg.Output, "%s: %v\n%s: each driver starts on its own instead\n", cfg.Label(), err, cfg.Label())
+	}
+	defer server.Stop()
+	return run(ctx, cfg, func(context.Context) (*driver.Driver, error) { return driver.Start(served) })
 }
 
 // startDriver starts one driver for a scenario, wherever drivers run.
