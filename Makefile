@@ -89,9 +89,13 @@ bisect: setup ## find the release of $(SDK) where RULE=BT-n (or SCENARIO="<name>
 RESULTS             ?= results
 DASHBOARD_OUT       ?= $(firstword $(subst $(comma), ,$(RESULTS)))
 ALLOW_MIXED_COMMITS ?=
+# Soak reports (make soak) whose flaky scenarios the dashboard marks:
+# empty reads soak.json in each RESULTS folder where there is one; a
+# comma-separated list merges those files (e.g. one per SDK soaked apart).
+SOAK                ?=
 
-dashboard: ## the parity dashboard from the runs under $(RESULTS) (RESULTS=<dir>,<dir> merges folders): dashboard.html, parity.json, parity-comment.md in $(DASHBOARD_OUT)
-	$(GO) run ./internal/cmd/dashboard -results '$(RESULTS)' -out '$(DASHBOARD_OUT)' $(if $(ALLOW_MIXED_COMMITS),-allow-mixed-commits)
+dashboard: ## the parity dashboard from the runs under $(RESULTS) (RESULTS=<dir>,<dir> merges folders), flaky scenarios marked from soak.json there or $(SOAK): dashboard.html, parity.json, parity-comment.md in $(DASHBOARD_OUT)
+	$(GO) run ./internal/cmd/dashboard -results '$(RESULTS)' -out '$(DASHBOARD_OUT)' -soak '$(SOAK)' $(if $(ALLOW_MIXED_COMMITS),-allow-mixed-commits)
 
 rule-tables: ## rewrite the rule tables of README.md and CONTRACT.md from the features (a unit test fails while they differ)
 	$(GO) run ./internal/cmd/ruletables -features features README.md CONTRACT.md

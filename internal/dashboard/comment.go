@@ -55,6 +55,8 @@ func (p Parity) Comment(w io.Writer) error {
 		b.WriteString("\nNot run here: " + clip(mdCell(strings.Join(notRun, "; ")), 3000) + "\n")
 	}
 
+	b.WriteString(p.commentSoak())
+
 	var items []string
 	for _, r := range p.Rules {
 		for i, c := range r.Cells {
@@ -114,9 +116,45 @@ func (p Parity) commentMatrix(cols int) string {
 				}
 				text += " (" + strings.Join(parts, ", ") + ")"
 			}
+			if c.Flaky > 0 {
+				text += " · flaky"
+			}
 			fmt.Fprintf(&b, " %s |", text)
 		}
 		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// soakBudget bounds the comment's soak lines; past it they are counted.
+const soakBudget = 12000
+
+// commentSoak is the soak's line and one line per flaky scenario: where
+// (build, rules), how its runs ended and its first failure message.
+func (p Parity) commentSoak() string {
+	if p.Soak == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n" + mdCell(p.Soak.Line()) + "\n")
+	if len(p.Soak.Flaky) > 0 {
+		b.WriteString("\n")
+	}
+	for i, f := range p.Soak.Flaky {
+		where := "no run of this build on the dashboard"
+		if len(f.Rules) > 0 {
+			where = strings.Join(f.Rules, ", ")
+		}
+		line := fmt.Sprintf("- flaky: **%s** · %s · %s: %s", mdCell(f.Build), where, mdCell(clip(f.Scenario, 200)), f.Counts())
+		if msg := f.FirstFailure(); msg != "" {
+			line += "; first failure: `" + strings.ReplaceAll(mdCell(clip(msg, 300)), "`", "'") + "`"
+		}
+		line += "\n"
+		if b.Len()+len(line) > soakBudget {
+			fmt.Fprintf(&b, "- … and %d more flaky scenarios: see dashboard.html or parity.json.\n", len(p.Soak.Flaky)-i)
+			break
+		}
+		b.WriteString(line)
 	}
 	return b.String()
 }

@@ -72,6 +72,8 @@ type Parity struct {
 	// another of the same label, a matrix read twice).
 	Notes []string      `json:"notes,omitempty"`
 	Bench *bench.Report `json:"bench,omitempty"`
+	// Soak is what the soak reports (make soak) found; nil without one.
+	Soak *SoakSummary `json:"soak,omitempty"`
 }
 
 // Run is one run's configuration, without its verdict (the rules carry
@@ -149,6 +151,9 @@ type Cell struct {
 	Reason    string     `json:"reason,omitempty"`
 	Configs   []Config   `json:"configs"`
 	Scenarios []Scenario `json:"scenarios"`
+	// Flaky counts the results of the cell's scenarios that a soak found
+	// flaky on their run's build.
+	Flaky int `json:"flaky,omitempty"`
 }
 
 // Config is one run of the build on the rule.
@@ -168,6 +173,16 @@ type Scenario struct {
 	Results []Result `json:"results"`
 }
 
+// Flaky reports whether a soak found the scenario flaky on any of its runs.
+func (s Scenario) Flaky() bool {
+	for _, r := range s.Results {
+		if r.Flaky != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Result is a scenario's outcome in one run, with what shows it.
 type Result struct {
 	Run     string `json:"run"`
@@ -183,6 +198,9 @@ type Result struct {
 	// outcome (from results/<label>/wire/<scenario>.json), one per line.
 	Frames    []string `json:"frames,omitempty"`
 	Reproduce string   `json:"reproduce"`
+	// Flaky: a soak of this run's build (the same label) found the
+	// scenario flaky; it is the soak summary's entry, shared.
+	Flaky *Flake `json:"flaky,omitempty"`
 }
 
 // Mutation is an SDK's mutation score, as make mutants writes it in
@@ -206,6 +224,8 @@ type Input struct {
 	Mutants  map[string]Mutation
 	Bench    *bench.Report
 	Notes    []string
+	// Soaks are the soak reports (LoadSoaks); none, no soak data.
+	Soaks []LoadedSoak
 }
 
 // LoadedRun is a run record and its folder (<results>/<label>).
@@ -220,6 +240,10 @@ type LoadedRun struct {
 func Build(rules []contract.Rule, in Input, suiteVersion, generated string) Parity {
 	p := Parity{Generated: generated, SuiteVersion: suiteVersion, SuiteCommits: map[string]int{},
 		Versions: in.Matrices, Notes: in.Notes, Bench: in.Bench}
+	var flaky flakes
+	var soakNotes []string
+	p.Soak, flaky, soakNotes = soakSummary(in.Soaks)
+	p.Notes = append(p.Notes, soakNotes...)
 	for _, r := range in.Runs {
 		p.Runs = append(p.Runs, runOf(r))
 		p.SuiteCommits[commitOf(r.Run)]++
@@ -235,7 +259,7 @@ func Build(rules []contract.Rule, in Input, suiteVersion, generated string) Pari
 	for _, rule := range rules {
 		row := Rule{ID: rule.ID, Title: rule.Title, Text: rule.Text, Tentative: rule.Tentative, Why: rule.Why}
 		for i, col := range cols {
-			row.Cells = append(row.Cells, cellOf(rule, col, members[i]))
+			row.Cells = append(row.Cells, cellOf(rule, col, members[i], flaky))
 		}
 		p.Rules = append(p.Rules, row)
 	}
@@ -425,7 +449,7 @@ func columnID(c Column) string {
 }
 
 // cellOf judges one build on one rule over its runs.
-func cellOf(rule contract.Rule, col Column, runs []LoadedRun) Cell {
+func cellOf(rule contract.Rule, col Column, runs []LoadedRun, flaky flakes) Cell {
 	c := Cell{Column: col.ID, State: NotRun, Configs: []Config{}, Scenarios: []Scenario{}}
 	if len(runs) == 0 {
 		c.Reason = col.NotRun
@@ -447,6 +471,11 @@ func cellOf(rule contract.Rule, col Column, runs []LoadedRun) Cell {
 				}
 				found = true
 				res := resultOf(rule, r, j)
+				if f := flaky.of(r.Label, j.Scenario); f != nil {
+					res.Flaky = f
+					c.Flaky++
+					f.Rules = appendUnique(f.Rules, rule.ID)
+				}
 				cfg.State = stateMax(cfg.State, res.State)
 				if res.State == NotApplicable {
 					naReasons = appendUnique(naReasons, j.Message)

@@ -96,6 +96,10 @@ func TestScreenshotShowsTheMatrix(t *testing.T) {
 				Text: "A proposal.", Tentative: true, Why: "two SDKs disagree here and upstream fixed one of them in a later release, so the suite proposes the fixed behaviour"})
 		}
 	}
+	// A soak that found node's BT-8 scenario flaky on its tcp run: the
+	// soak's line and the badge must not push the matrix off the screen.
+	in.Soaks = []LoadedSoak{{Path: "results/soak.json", Report: soakOf(t, 1, map[string][]expectations.Verdict{
+		"node": failingOnce("disconnected session", "the session was gone"), "go": steady("disconnected session")})}}
 	p := Build(rules, in, "abc123", "2026-12-01 10:00 UTC")
 	assert.Equal(t, []string{"node", "node.fake.stdio", "node.real.tcp", "node.real-runtime.stdio"}, p.Columns[0].Runs,
 		"configurations in the marks' order: fake before real, tcp before stdio")
@@ -138,6 +142,11 @@ func TestScreenshotShowsTheMatrix(t *testing.T) {
 		assert.Contains(t, bt8.Cells[col].Text, "known failure", "%s's BT-8 cell", sdk)
 	}
 	assert.Contains(t, bt8.Cells[4].Text, "not run here", "dotnet's BT-8 cell")
+	for _, row := range l.Rows {
+		for col, cell := range row.Cells {
+			assert.Equal(t, row.Rule == "BT-8" && col == 0, strings.Contains(cell.Text, "flaky"), "%s column %d: the flaky badge", row.Rule, col)
+		}
+	}
 
 	// The picture itself: the known failures' and passes' colours are on
 	// screen, so a page that lays out but renders blank or unstyled fails.
@@ -151,6 +160,8 @@ func TestScreenshotShowsTheMatrix(t *testing.T) {
 	assert.Greater(t, knownFailure, int((bt8.Cells[0].Rect.Right-bt8.Cells[0].Rect.Left)*(bt8.Cells[0].Rect.Bottom-bt8.Cells[0].Rect.Top)/3),
 		"node's BT-8 cell is not drawn in the known-failure colour")
 	assert.Greater(t, pixelsIn(img, 0xda, 0xfb, 0xe1, box{0, shotWidth, 0, shotHeight}), 5000, "no cell drawn in the passing colour")
+	assert.Greater(t, pixelsIn(img, 0x82, 0x50, 0xdf, bt8.Cells[0].Rect), 100, "node's BT-8 cell has no flaky badge drawn")
+	assert.Zero(t, pixelsIn(img, 0x82, 0x50, 0xdf, bt8.Cells[3].Rect), "go's BT-8 cell, steady in the soak, has a flaky badge drawn")
 }
 
 func on(r box) bool {

@@ -23,20 +23,19 @@ func main() {
 	out := flag.String("out", "results", "where to write dashboard.html, parity.json and parity-comment.md")
 	features := flag.String("features", "features", "the feature files, which state the rules")
 	schema := flag.String("schema", "schemas/parity.schema.json", "the JSON Schema parity.json must conform to (checked before anything is written)")
+	soaks := flag.String("soak", "", "comma-separated soak reports (make soak) to merge; default: soak.json in each result folder where there is one")
 	allowMixed := flag.Bool("allow-mixed-commits", false, "merge runs of one label made with different suite commits (the newer run is kept)")
 	flag.Parse()
 	rules, err := contract.Load(*features)
 	if err != nil {
 		fail(err)
 	}
-	var list []string
-	for _, d := range strings.Split(*dirs, ",") {
-		if d = strings.TrimSpace(d); d != "" {
-			list = append(list, d)
-		}
-	}
+	list := splitList(*dirs)
 	in, err := dashboard.Load(list, *allowMixed)
 	if err != nil {
+		fail(err)
+	}
+	if in.Soaks, err = dashboard.LoadSoaks(list, splitList(*soaks)); err != nil {
 		fail(err)
 	}
 	p := dashboard.Build(rules, in, suiteVersion(), time.Now().UTC().Format("2006-01-02 15:04 MST"))
@@ -69,9 +68,23 @@ func main() {
 		fmt.Printf("wrote %s (%d bytes)\n", path, b.Len())
 	}
 	fmt.Printf("%d runs from %s, %d columns\n", len(p.Runs), strings.Join(list, ", "), len(p.Columns))
+	if p.Soak != nil {
+		fmt.Println(p.Soak.Line())
+	}
 	for _, n := range p.Notes {
 		fmt.Println("note:", n)
 	}
+}
+
+// splitList is a comma-separated flag's items, blanks left out.
+func splitList(s string) []string {
+	var list []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			list = append(list, item)
+		}
+	}
+	return list
 }
 
 // suiteVersion is the checkout's commit, marked when it has local changes.
