@@ -313,7 +313,11 @@ func Load(dir, sdk string) (Matrix, error) {
 // why; then the evidence of each change.
 func (m Matrix) Table() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d versions (from %s)\n", m.SDK, len(m.Cells), m.From)
+	if rts := m.Runtimes(); len(rts) > 0 {
+		fmt.Fprintf(&b, "%s: %d versions x %d real-runtime versions (%s; from %s)\n", m.SDK, len(m.Versions()), len(rts), strings.Join(rts, ", "), m.From)
+	} else {
+		fmt.Fprintf(&b, "%s: %d versions (from %s)\n", m.SDK, len(m.Cells), m.From)
+	}
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "rule\toutcome by version\tfirst pass\tchanges")
 	for _, rule := range m.Rules {
@@ -352,7 +356,95 @@ func (m Matrix) Table() string {
 			fmt.Fprintf(&b, "  %q: %s -> %s\n", e.Scenario, describe(e.Before), describe(e.After))
 		}
 	}
+	if len(m.Runtimes()) > 0 {
+		b.WriteString("\n" + m.Grid())
+	}
 	return b.String()
+}
+
+// Runtimes are the real-runtime versions of the cells, in the order they
+// ran; none for a matrix on the fake runtime.
+func (m Matrix) Runtimes() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range m.Cells {
+		if c.Runtime != "" && !seen[c.Runtime] {
+			seen[c.Runtime] = true
+			out = append(out, c.Runtime)
+		}
+	}
+	return out
+}
+
+// Versions are the SDK versions of the cells, in the order they ran.
+func (m Matrix) Versions() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range m.Cells {
+		if !seen[c.Version] {
+			seen[c.Version] = true
+			out = append(out, c.Version)
+		}
+	}
+	return out
+}
+
+// Grid is the runtime axis at a glance: a row per SDK version, a column
+// per real-runtime version, each entry the rules that failed there (or
+// "pass" and how many scenarios ran), or why it did not run.
+func (m Matrix) Grid() string {
+	rts := m.Runtimes()
+	byKey := map[[2]string]Cell{}
+	for _, c := range m.Cells {
+		byKey[[2]string{c.Version, c.Runtime}] = c
+	}
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "SDK version \\ runtime\t%s\n", strings.Join(rts, "\t"))
+	for _, v := range m.Versions() {
+		row := []string{v}
+		for _, rt := range rts {
+			c, ok := byKey[[2]string{v, rt}]
+			row = append(row, gridEntry(c, ok, m.Rules))
+		}
+		fmt.Fprintln(w, strings.Join(row, "\t"))
+	}
+	w.Flush()
+	return b.String()
+}
+
+// gridEntry is one cell of the grid: "pass (21 scenarios)", "fail BT-8
+// (20 of 21 scenarios passed)", "not run" (the reason is listed under
+// the table), "no callback", or "-" where that pair was not asked for.
+func gridEntry(c Cell, ok bool, rules []string) string {
+	switch {
+	case !ok:
+		return "-"
+	case c.Generation == 0:
+		return "no callback"
+	case c.NotRun != "":
+		return "not run"
+	}
+	var failed []string
+	for _, r := range rules {
+		if c.Outcome(r) == Fail {
+			failed = append(failed, r)
+		}
+	}
+	ran, passed := 0, 0
+	for _, s := range c.Scenarios {
+		switch {
+		case s.Status == "passed":
+			ran++
+			passed++
+		case strings.HasPrefix(s.Status, "failed"):
+			ran++
+		}
+	}
+	if len(failed) == 0 {
+		return fmt.Sprintf("pass (%d scenarios)", ran)
+	}
+	return fmt.Sprintf("fail %s (%d of %d scenarios passed)", strings.Join(failed, ", "), passed, ran)
 }
 
 func atRuntime(rt string) string {
@@ -363,16 +455,45 @@ func atRuntime(rt string) string {
 }
 
 // spans renders a rule's outcomes as runs of neighbouring versions, e.g.
-// "fail 1.0.4..1.0.17, pass 1.0.18..1.0.27" (one runtime), or one such
-// list per runtime on the runtime axis.
+// "fail 1.0.4..1.0.17, pass 1.0.18..1.0.27". On the runtime axis it is one
+// such list per runtime, each named ("1.0.13: ... | 1.0.14: ..."), or one
+// list "on every runtime" when all runtimes show the same.
 func (m Matrix) spans(rule string) string {
+	rts := m.Runtimes()
+	if len(rts) == 0 {
+		return orDash(spansOf(m.Cells, rule))
+	}
+	var parts []string
+	same := true
+	first := ""
+	for i, rt := range rts {
+		var cells []Cell
+		for _, c := range m.Cells {
+			if c.Runtime == rt {
+				cells = append(cells, c)
+			}
+		}
+		s := orDash(spansOf(cells, rule))
+		if i == 0 {
+			first = s
+		}
+		same = same && s == first
+		parts = append(parts, rt+": "+s)
+	}
+	if same && len(rts) > 1 {
+		return first + " (on every runtime)"
+	}
+	return strings.Join(parts, " | ")
+}
+
+// spansOf renders the outcomes of cells of one runtime, oldest first.
+func spansOf(cells []Cell, rule string) string {
 	var parts []string
 	type span struct {
 		o        Outcome
 		from, to string
 	}
 	var cur *span
-	var rt string
 	flush := func() {
 		if cur == nil {
 			return
@@ -384,12 +505,7 @@ func (m Matrix) spans(rule string) string {
 		parts = append(parts, s)
 		cur = nil
 	}
-	for i, c := range m.Cells {
-		if i > 0 && c.Runtime != rt {
-			flush()
-			parts = append(parts, "|")
-		}
-		rt = c.Runtime
+	for _, c := range cells {
 		o := c.Outcome(rule)
 		if o == NoCallback || o == NotRun {
 			continue // listed apart, below the table
@@ -402,7 +518,7 @@ func (m Matrix) spans(rule string) string {
 		cur = &span{o: o, from: c.Version, to: c.Version}
 	}
 	flush()
-	return orDash(strings.ReplaceAll(strings.Join(parts, ", "), ", |, ", " | "))
+	return strings.Join(parts, ", ")
 }
 
 func describe(s Scenario) string {

@@ -139,3 +139,54 @@ func TestBisectSkipsAVersionThatCannotRun(t *testing.T) {
 	assert.Equal(t, "1.0.18", b.New.Version)
 	assert.Contains(t, b.Report(), "skipped 1.0.14 (not served)")
 }
+
+func TestTableOnTheRuntimeAxisShowsSDKVersionByRuntimeVersion(t *testing.T) {
+	vs := pythonLike(2, 0) // 1.0.4 (generation 1), 1.0.5
+	cells := []Cell{
+		// Runtime 1.0.13: 1.0.4 fails BT-8, 1.0.5 passes.
+		FromRun(vs[0], "1.0.13", runOf(vs[0], true), ""),
+		FromRun(vs[1], "1.0.13", runOf(vs[1], false), ""),
+		// Runtime 1.0.14: 1.0.4 passes, 1.0.5 cannot run.
+		FromRun(vs[0], "1.0.14", runOf(vs[0], false), ""),
+		{Version: vs[1].Version, Generation: 2, Runtime: "1.0.14", NotRun: "needs protocol version 4"},
+	}
+	m := Build("python", "test", cells)
+	assert.Equal(t, []string{"1.0.13", "1.0.14"}, m.Runtimes())
+	assert.Equal(t, []string{"1.0.4", "1.0.5"}, m.Versions())
+	require.Len(t, m.Changes, 1, "a change is looked for within one runtime only")
+	assert.Equal(t, "1.0.13", m.Changes[0].Runtime)
+
+	table := m.Table()
+	for _, want := range []string{
+		"python: 2 versions x 2 real-runtime versions (1.0.13, 1.0.14; from test)",
+		"1.0.13: fail 1.0.4, pass 1.0.5 | 1.0.14: pass 1.0.4",        // BT-8, per runtime
+		"1.0.13: pass 1.0.4..1.0.5 | 1.0.14: pass 1.0.4",             // BT-4: 1.0.5 did not run on 1.0.14
+		"1.0.5 on runtime 1.0.14: not run: needs protocol version 4", // the reason, under the table
+	} {
+		assert.Contains(t, table, want)
+	}
+	grid := m.Grid()
+	assert.Regexp(t, `SDK version \\ runtime\s+1\.0\.13\s+1\.0\.14\n`, grid)
+	assert.Regexp(t, `1\.0\.4\s+fail BT-8 \(1 of 2 scenarios passed\)\s+pass \(2 scenarios\)\n`, grid)
+	assert.Regexp(t, `1\.0\.5\s+pass \(2 scenarios\)\s+not run\n`, grid)
+	assert.Contains(t, table, grid)
+}
+
+func TestTableNamesARuleTheSameOnEveryRuntimeOnce(t *testing.T) {
+	vs := pythonLike(2, 0)
+	var cells []Cell
+	for _, rt := range []string{"1.0.13", "1.0.14"} {
+		for _, v := range vs {
+			cells = append(cells, FromRun(v, rt, runOf(v, false), ""))
+		}
+	}
+	assert.Contains(t, Build("python", "test", cells).Table(), "BT-4  pass 1.0.4..1.0.5 (on every runtime)")
+}
+
+func TestTableOnTheFakeRuntimeHasNoGrid(t *testing.T) {
+	vs := pythonLike(2, 0)
+	m := Build("python", "test", []Cell{FromRun(vs[0], "", runOf(vs[0], false), ""), FromRun(vs[1], "", runOf(vs[1], false), "")})
+	assert.Empty(t, m.Runtimes())
+	assert.NotContains(t, m.Table(), "runtime")
+	assert.Contains(t, m.Table(), "python: 2 versions (from test)")
+}

@@ -257,7 +257,10 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 				return nil, fmt.Errorf("%s: %w", cfg.Label(), err)
 			}
 			defer sharedReal.Close()
-			fmt.Fprintf(cfg.Output, "%s: real runtime (package %s) at %s\n", cfg.Label(), runtimeVersion, sharedReal.Addr())
+			// What the runtime says of itself, so that a run on another
+			// package version shows that another runtime answered.
+			fmt.Fprintf(cfg.Output, "%s: real runtime (package %s; it reports version %s, protocol %d) at %s\n",
+				cfg.Label(), runtimeVersion, sharedReal.Version(), sharedReal.ProtocolVersion(), sharedReal.Addr())
 		}
 	}
 	if err := os.RemoveAll(filepath.Join(resultsDir, "wire")); err != nil { // a record per scenario of this run only
