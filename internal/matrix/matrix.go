@@ -313,7 +313,8 @@ func Load(dir, sdk string) (Matrix, error) {
 // why; then the evidence of each change.
 func (m Matrix) Table() string {
 	var b strings.Builder
-	if rts := m.Runtimes(); len(rts) > 0 {
+	rts := m.Runtimes()
+	if len(rts) > 0 {
 		fmt.Fprintf(&b, "%s: %d versions x %d real-runtime versions (%s; from %s)\n", m.SDK, len(m.Versions()), len(rts), strings.Join(rts, ", "), m.From)
 	} else {
 		fmt.Fprintf(&b, "%s: %d versions (from %s)\n", m.SDK, len(m.Cells), m.From)
@@ -356,7 +357,7 @@ func (m Matrix) Table() string {
 			fmt.Fprintf(&b, "  %q: %s -> %s\n", e.Scenario, describe(e.Before), describe(e.After))
 		}
 	}
-	if len(m.Runtimes()) > 0 {
+	if len(rts) > 0 {
 		b.WriteString("\n" + m.Grid())
 	}
 	return b.String()
@@ -364,26 +365,19 @@ func (m Matrix) Table() string {
 
 // Runtimes are the real-runtime versions of the cells, in the order they
 // ran; none for a matrix on the fake runtime.
-func (m Matrix) Runtimes() []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, c := range m.Cells {
-		if c.Runtime != "" && !seen[c.Runtime] {
-			seen[c.Runtime] = true
-			out = append(out, c.Runtime)
-		}
-	}
-	return out
-}
+func (m Matrix) Runtimes() []string { return m.distinct(func(c Cell) string { return c.Runtime }) }
 
 // Versions are the SDK versions of the cells, in the order they ran.
-func (m Matrix) Versions() []string {
+func (m Matrix) Versions() []string { return m.distinct(func(c Cell) string { return c.Version }) }
+
+// distinct is each non-empty key of the cells once, in the cells' order.
+func (m Matrix) distinct(key func(Cell) string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range m.Cells {
-		if !seen[c.Version] {
-			seen[c.Version] = true
-			out = append(out, c.Version)
+		if k := key(c); k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
 		}
 	}
 	return out
