@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,6 +35,12 @@ func TestConformance(t *testing.T) {
 	if all {
 		entries = sdk.Names()
 	}
+	parallel := 0 // suite.DefaultParallel
+	if p := os.Getenv("PARALLEL"); p != "" {
+		if parallel, err = strconv.Atoi(p); err != nil || parallel < 1 {
+			t.Fatalf("PARALLEL=%q: want how many scenarios run at once, a number from 1", p)
+		}
+	}
 	var configs []suite.Config
 	for _, transport := range strings.Split(envOr("TRANSPORT", "tcp"), ",") {
 		for _, runtime := range strings.Split(envOr("RUNTIME", suite.RuntimeFake), ",") {
@@ -41,7 +48,8 @@ func TestConformance(t *testing.T) {
 				name, version, source := parseEntry(entry)
 				cfg := suite.Config{SDK: name, Version: version, Source: source, StatedVersion: os.Getenv("SDK_SOURCE_VERSION"), Root: root,
 					Tags: os.Getenv("TAGS"), Runtime: strings.TrimSpace(runtime), Transport: strings.TrimSpace(transport), Runner: os.Getenv("RUNNER"),
-					RuntimeVersion: os.Getenv("RUNTIME_VERSION"), RuntimeBinary: os.Getenv("RUNTIME_BINARY")}
+					RuntimeVersion: os.Getenv("RUNTIME_VERSION"), RuntimeBinary: os.Getenv("RUNTIME_BINARY"),
+					Parallel: parallel}
 				// The source's version names the build; a source that cannot
 				// be read fails in Run, saying why.
 				if withVersion, err := cfg.WithSourceVersion(); err == nil {

@@ -36,6 +36,9 @@ type Env struct {
 	// scenarios (TCP only: over stdio each scenario starts its own).
 	RealOpts   []realruntime.Option
 	SharedReal *realruntime.Runtime
+	// Gate keeps the scenarios that measure time (SerialTag) alone while
+	// the others run side by side; nil when they run one at a time.
+	Gate *Gate
 	// Finished gets each scenario's result when it ends, with the error it
 	// ended with (for the progress line's detail).
 	Finished func(result expectations.Result, err error)

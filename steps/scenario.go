@@ -58,10 +58,13 @@ type scenario struct {
 	turnTimeout   time.Duration // how long a turn may take (turnTimeout; shorter in tests)
 
 	tentative tentativeState // see tentative_steps.go
+
+	leaveGate func() // ends the scenario's turn at the run's Gate
 }
 
 func newScenario(env *Env) *scenario {
-	return &scenario{env: env, sessions: map[string]string{}, callbacks: map[string]*driver.Callback{}, turnTimeout: turnTimeout}
+	return &scenario{env: env, sessions: map[string]string{}, callbacks: map[string]*driver.Callback{}, turnTimeout: turnTimeout,
+		leaveGate: func() {}}
 }
 
 // register wires the scenario's hooks and steps into godog.
@@ -83,6 +86,7 @@ func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Cont
 		sc.notApplicable = why
 		return ctx, godog.ErrSkip
 	}
+	sc.leaveGate = sc.env.Gate.enter(hasTag(p, SerialTag))
 	return ctx, nil
 }
 
@@ -184,6 +188,7 @@ func (sc *scenario) diagnostics() string {
 //
 // It returns only an error of its own: godog already holds the step's.
 func (sc *scenario) after(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+	defer sc.leaveGate()
 	var hookErr error
 	if err == nil && sc.runtime != nil {
 		if bad := sc.runtime.Log().Errors(); len(bad) > 0 {

@@ -23,7 +23,8 @@ Feature: A slow callback blocks nothing else (tentative)
     # ten times that for a loaded CI machine, and is a third of the slow
     # callback's 3000 ms, which an SDK that runs callbacks one at a time
     # (per session or in all) makes the other requests wait out.
-    @BT-16 @fake-only
+    # @serial: it measures time, so it runs while no other scenario does.
+    @BT-16 @fake-only @serial
     Scenario: While one provider's callback takes 3 seconds, other token requests and a turn are served at once
       When session "A" is created with model "fast/default" and these providers:
         | name | callback returns | callback delay ms |
