@@ -73,8 +73,8 @@ type Config struct {
 
 // DefaultParallel is Config.Parallel's default. Most of a scenario's time
 // is waiting (for a driver to start, a 3 s callback, a token request's
-// answer), not computing, so four at once take a run of the features to
-// about a third of its time on two cores; more gain little there.
+// answer), not computing: on two cores, four at once take python's
+// fake-runtime run from 33 s to 15 s, two to 21 s, eight to 15 s.
 const DefaultParallel = 4
 
 // Label names the run: the SDK build ("node", "node@1.0.4",
