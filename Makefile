@@ -77,10 +77,10 @@ SCENARIO         ?=
 SDK_SOURCES      ?=
 
 matrix: setup ## run the features against every published version of $(SDK) with the callback (VERSIONS=all|<from>..<to>|<v1>,<v2>; RUNTIME=real RUNTIME_VERSIONS=<list|all> for the runtime axis): results/matrix/<sdk>.json and a table of first passes and changes
-	$(GO) run ./internal/cmd/matrix -sdk '$(SDK)' -versions '$(VERSIONS)' -runtime '$(RUNTIME)' -runtime-versions '$(RUNTIME_VERSIONS)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)' -out results/matrix
+	$(GO) run ./internal/cmd/matrix -sdk '$(SDK)' -versions '$(VERSIONS)' -runtime '$(RUNTIME)' -runtime-versions '$(RUNTIME_VERSIONS)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)' -parallel '$(or $(PARALLEL),0)' -out results/matrix
 
 bisect: setup ## find the release of $(SDK) where RULE=BT-n (or SCENARIO="<name>") changed its outcome, by binary search over the published versions
-	$(GO) run ./internal/cmd/matrix -bisect -sdk '$(SDK)' -versions '$(VERSIONS)' -rule '$(RULE)' -scenario '$(SCENARIO)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)'
+	$(GO) run ./internal/cmd/matrix -bisect -sdk '$(SDK)' -versions '$(VERSIONS)' -rule '$(RULE)' -scenario '$(SCENARIO)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)' -parallel '$(or $(PARALLEL),0)'
 
 # The result folders of run records (<label>/verdict.json) that dashboard
 # and check-reports read: results/, or where a CI gathered its cells'
@@ -228,7 +228,7 @@ SOAK_RUNTIMES   = $(if $(filter file,$(origin RUNTIME)),fake$(comma)real,$(RUNTI
 SOAK_TRANSPORTS = $(if $(filter file,$(origin TRANSPORT)),tcp$(comma)stdio,$(TRANSPORT))
 
 soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS); results/soak.json names the flaky scenarios
-	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -out results/soak.json
+	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -parallel '$(or $(PARALLEL),0)' -out results/soak.json
 
 check-reports: ## check every $(RESULTS)/<label>/ junit.xml, cucumber.json and verdict.json against the schemas CI tools use (internal/reports/schema)
 	$(GO) run ./internal/cmd/reports check $(RESULTS)

@@ -34,6 +34,7 @@ func main() {
 	scenario := flag.String("scenario", "", "with -bisect: one scenario's name instead of a rule")
 	root := flag.String("root", ".", "the suite's checkout")
 	out := flag.String("out", "results/matrix", "where results/matrix/<sdk>.json goes")
+	parallel := flag.Int("parallel", 0, "scenarios of a run at once (PARALLEL; 0: suite.DefaultParallel)")
 	flag.Parse()
 	defer procgroup.KillAll()
 
@@ -51,7 +52,7 @@ func main() {
 		fail("RUNTIME_VERSIONS needs RUNTIME=real")
 	}
 	ctx := context.Background()
-	s := sweep{root: absRoot, runtime: *runtime, sources: *sources}
+	s := sweep{root: absRoot, runtime: *runtime, sources: *sources, parallel: *parallel}
 	runtimes := []string{""}
 	if *runtime == "real" {
 		runtimes = []string{realruntime.DefaultVersion}
@@ -94,6 +95,7 @@ func main() {
 // sweep runs versions of an SDK, one after another.
 type sweep struct {
 	root, runtime, sources string
+	parallel               int
 }
 
 func (s sweep) matrix(ctx context.Context, name string, list versions.List, selected []versions.Version, runtimes []string, tags string) (matrix.Matrix, error) {
@@ -177,7 +179,8 @@ func outcomeOf(status string) matrix.Outcome {
 // results/<label>/ as any run's, its output to a log beside them.
 func (s sweep) run(_ context.Context, name string) matrix.Runner {
 	return func(ctx context.Context, v versions.Version, rt, tags string) (matrix.Cell, error) {
-		cfg := suite.Config{SDK: name, Version: v.Version, Root: s.root, Tags: tags, Runtime: s.runtime, Transport: "tcp", Runner: "local"}
+		cfg := suite.Config{SDK: name, Version: v.Version, Root: s.root, Tags: tags, Runtime: s.runtime, Transport: "tcp", Runner: "local",
+			Parallel: s.parallel}
 		if archive := s.archive(name, v.Version); archive != "" {
 			cfg.Version, cfg.Source = "", archive
 		}

@@ -30,6 +30,7 @@ func main() {
 	source := flag.String("source", "", "a local SDK checkout or package instead of the registry's (SDK_SOURCE)")
 	root := flag.String("root", ".", "the suite's checkout")
 	out := flag.String("out", "results/soak.json", "where to write the report")
+	parallel := flag.Int("parallel", 0, "scenarios of a run at once (PARALLEL; 0: suite.DefaultParallel)")
 	flag.Parse()
 	defer procgroup.KillAll()
 	if *n < 1 {
@@ -40,6 +41,9 @@ func main() {
 		fail("%v", err)
 	}
 	configs := buildConfigs(abs, *sdks, *runtimes, *transports, *tags, *version, *source)
+	for i := range configs {
+		configs[i].Parallel = *parallel
+	}
 
 	s := soak.New(*n, time.Now())
 	logDir := filepath.Join(abs, "results", "soak")
