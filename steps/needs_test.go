@@ -2,14 +2,11 @@ package steps_test
 
 import (
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	gherkin "github.com/cucumber/gherkin/go/v42"
-	messages "github.com/cucumber/messages/go/v34"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -24,34 +21,24 @@ import (
 // they judge nothing, and a language whose callbacks cannot return one has
 // nothing to record.)
 func TestNeedsTagsNameCapabilitiesAndSpareTheCoreRules(t *testing.T) {
-	files, err := filepath.Glob("../features/*.feature")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
 	core := regexp.MustCompile(`^@BT-([1-6]|15)$`)
 	needsSeen := 0
-	for _, f := range files {
-		r, err := os.Open(f)
-		require.NoError(t, err)
-		doc, err := gherkin.ParseGherkinDocument(r, (&messages.Incrementing{}).NewId)
-		r.Close()
-		require.NoError(t, err, f)
-		for _, pickle := range gherkin.Pickles(*doc, f, (&messages.Incrementing{}).NewId) {
-			var needs, coreRules []string
-			observed := false
-			for _, tag := range pickle.Tags {
-				if c, ok := strings.CutPrefix(tag.Name, "@needs-"); ok {
-					needs = append(needs, c)
-					assert.Contains(t, driver.Capabilities, c, "%s: scenario %q: %s names no capability of drivers/PROTOCOL.md", f, pickle.Name, tag.Name)
-				}
-				if core.MatchString(tag.Name) {
-					coreRules = append(coreRules, tag.Name)
-				}
-				observed = observed || tag.Name == "@observed"
+	for _, pickle := range featurePickles(t, "../features/*.feature") {
+		var needs, coreRules []string
+		observed := false
+		for _, tag := range pickle.Tags {
+			if c, ok := strings.CutPrefix(tag.Name, "@needs-"); ok {
+				needs = append(needs, c)
+				assert.Contains(t, driver.Capabilities, c, "%s: scenario %q: %s names no capability of drivers/PROTOCOL.md", pickle.file, pickle.Name, tag.Name)
 			}
-			needsSeen += len(needs)
-			if len(coreRules) > 0 && !observed {
-				assert.Empty(t, needs, "%s: scenario %q checks %v, which every SDK must do: it may need no optional capability", f, pickle.Name, coreRules)
+			if core.MatchString(tag.Name) {
+				coreRules = append(coreRules, tag.Name)
 			}
+			observed = observed || tag.Name == "@observed"
+		}
+		needsSeen += len(needs)
+		if len(coreRules) > 0 && !observed {
+			assert.Empty(t, needs, "%s: scenario %q checks %v, which every SDK must do: it may need no optional capability", pickle.file, pickle.Name, coreRules)
 		}
 	}
 	assert.NotZero(t, needsSeen, "no scenario has a @needs tag: the test would check nothing")

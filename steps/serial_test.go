@@ -1,16 +1,12 @@
 package steps_test
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
 
-	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"conformance/steps"
 )
@@ -22,25 +18,15 @@ import (
 var measuresTime = regexp.MustCompile(`within \d+ ms|round trip`)
 
 func TestScenariosThatMeasureTimeRunAlone(t *testing.T) {
-	files, err := filepath.Glob("../features/*.feature")
-	require.NoError(t, err)
-	tentative, err := filepath.Glob("../features/tentative/*.feature")
-	require.NoError(t, err)
 	measuring := 0
-	for _, f := range append(files, tentative...) {
-		r, err := os.Open(f)
-		require.NoError(t, err)
-		doc, err := gherkin.ParseGherkinDocument(r, (&messages.Incrementing{}).NewId)
-		r.Close()
-		require.NoError(t, err, f)
-		for _, pickle := range gherkin.Pickles(*doc, f, (&messages.Incrementing{}).NewId) {
-			serial := slices.ContainsFunc(pickle.Tags, func(tag *messages.PickleTag) bool { return tag.Name == steps.SerialTag })
-			measures := slices.ContainsFunc(pickle.Steps, func(s *messages.PickleStep) bool { return measuresTime.MatchString(s.Text) })
-			if measures {
-				measuring++
-			}
-			assert.Equal(t, measures, serial, "%s: scenario %q: a scenario carries %s exactly when one of its steps measures time (%s)", f, pickle.Name, steps.SerialTag, measuresTime)
+	for _, pickle := range featurePickles(t, "../features/*.feature", "../features/tentative/*.feature") {
+		serial := slices.ContainsFunc(pickle.Tags, func(tag *messages.PickleTag) bool { return tag.Name == steps.SerialTag })
+		measures := slices.ContainsFunc(pickle.Steps, func(s *messages.PickleStep) bool { return measuresTime.MatchString(s.Text) })
+		if measures {
+			measuring++
 		}
+		assert.Equal(t, measures, serial, "%s: scenario %q: a scenario carries %s exactly when one of its steps measures time (%s)",
+			pickle.file, pickle.Name, steps.SerialTag, measuresTime)
 	}
 	assert.NotZero(t, measuring, "no scenario measures time: the test would check nothing")
 }
