@@ -37,7 +37,7 @@ type Env struct {
 	RealOpts   []realruntime.Option
 	SharedReal *realruntime.Runtime
 	// Gate keeps the scenarios that measure time (SerialTag) alone while
-	// the others run side by side; nil when they run one at a time.
+	// the others run side by side; a nil Gate lets every scenario through.
 	Gate *Gate
 	// Finished gets each scenario's result when it ends, with the error it
 	// ended with (for the progress line's detail).
