@@ -15,49 +15,65 @@ type Command struct {
 }
 
 // inlineMake matches an inline code span that is a make command.
-var inlineMake = regexp.MustCompile("`(make(?: [^`]*)?)`")
+var inlineMake = regexp.MustCompile("`(make(?:[ \\n][^`]*)?)`")
 
 // MakeCommands returns every make command in a Markdown document: each
 // line of a fenced code block that starts with `make ` (after an optional
 // `$ ` prompt; lines ending in a backslash continue), and each inline code
-// span that does. Commands inside YAML blocks (a workflow's `run:`) are
-// not the reader's to type and are left out.
+// span that does (a span may wrap onto the next line). Commands inside
+// YAML blocks (a workflow's `run:`) are not the reader's to type and are
+// left out.
 func MakeCommands(markdown string) []Command {
 	var cmds []Command
 	lines := strings.Split(markdown, "\n")
 	inFence, fenceIsYAML := false, false
+	// prose is the text outside fences since proseStart, for inline spans.
+	var prose []string
+	proseStart := 0
+	flush := func() {
+		text := strings.Join(prose, "\n")
+		for _, m := range inlineMake.FindAllStringSubmatchIndex(text, -1) {
+			if strings.Contains(text[m[2]:m[3]], "\n\n") {
+				continue // a stray backtick, not a span: spans end with their paragraph
+			}
+			line := proseStart + strings.Count(text[:m[0]], "\n") + 1
+			cmds = append(cmds, Command{Line: line, Text: strings.ReplaceAll(text[m[2]:m[3]], "\n", " ")})
+		}
+		prose = nil
+	}
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
 		trimmed := strings.TrimSpace(line)
 		if strings.HasPrefix(trimmed, "```") {
 			if !inFence {
+				flush()
 				info := strings.TrimSpace(strings.TrimPrefix(trimmed, "```"))
 				inFence, fenceIsYAML = true, info == "yaml" || info == "yml"
 			} else {
 				inFence = false
+				proseStart = i + 1
 			}
 			continue
 		}
-		if inFence {
-			if fenceIsYAML {
-				continue
-			}
-			text := strings.TrimPrefix(trimmed, "$ ")
-			if text != "make" && !strings.HasPrefix(text, "make ") {
-				continue
-			}
-			start := i
-			for strings.HasSuffix(text, "\\") && i+1 < len(lines) {
-				i++
-				text = strings.TrimSuffix(text, "\\") + " " + strings.TrimSpace(lines[i])
-			}
-			cmds = append(cmds, Command{Line: start + 1, Text: text})
+		if !inFence {
+			prose = append(prose, line)
 			continue
 		}
-		for _, m := range inlineMake.FindAllStringSubmatch(line, -1) {
-			cmds = append(cmds, Command{Line: i + 1, Text: m[1]})
+		if fenceIsYAML {
+			continue
 		}
+		text := strings.TrimPrefix(trimmed, "$ ")
+		if text != "make" && !strings.HasPrefix(text, "make ") {
+			continue
+		}
+		start := i
+		for strings.HasSuffix(text, "\\") && i+1 < len(lines) {
+			i++
+			text = strings.TrimSuffix(text, "\\") + " " + strings.TrimSpace(lines[i])
+		}
+		cmds = append(cmds, Command{Line: start + 1, Text: text})
 	}
+	flush()
 	return cmds
 }
 

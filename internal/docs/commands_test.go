@@ -72,6 +72,7 @@ func TestDocumentedMakeCommandsRun(t *testing.T) {
 			t.Errorf("%s:%d: %q does not run as written: %s: %v\n%s", name, c.Line, c.Text, script, err, out)
 		}
 	}
+	t.Logf("%d distinct make commands in %d documents", total, len(docs))
 	assert.Greater(t, total, 10, "the documents show make commands; is the extraction broken?")
 }
 
@@ -152,12 +153,17 @@ func TestMakeCommands(t *testing.T) {
 		"run: make conformance",
 		"make conformance SDK=yaml",
 		"```",
+		"A span may wrap: `make conformance SDK=go",
+		"TAGS=@BT-8`, then `make",
+		"",
+		"stray` is not one.",
 	}, "\n")
 	assert.Equal(t, []Command{
 		{Line: 1, Text: "make conformance SDK=node"},
 		{Line: 1, Text: "make help"},
 		{Line: 4, Text: "make test                    # everything"},
 		{Line: 5, Text: "make matrix SDK=python  VERSIONS=1.0.9.."},
+		{Line: 13, Text: "make conformance SDK=go TAGS=@BT-8"},
 	}, MakeCommands(doc))
 }
 
