@@ -36,10 +36,16 @@ override SDK_SOURCE := $(if $(SDK_SOURCE),$(abspath $(SDK_SOURCE)))
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL
 
-.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix test-containers
+.PHONY: help help-values setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix test-containers
 
-help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+# help expands each description's variables: it feeds them, as $(info)
+# lines, to a second make that reads this Makefile first, so that they show
+# the values they have now (e.g. make help SDK=python).
+help: ## list the targets, with the values their variables have now
+	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) \
+	  | awk -F':.*## ' '{printf "$$(info   %-12s %s)\n", $$1, $$2}' \
+	  | $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -f - help-values
+help-values: ; @:
 
 # Go and rustup's cargo where their installers put them, after the
 # user's own PATH.
