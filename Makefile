@@ -36,7 +36,7 @@ override SDK_SOURCE := $(if $(SDK_SOURCE),$(abspath $(SDK_SOURCE)))
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL
 
-.PHONY: help help-values setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix test-containers
+.PHONY: help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix test-containers
 
 # help expands each description's variables: it feeds them, as $(info)
 # lines, to a second make that reads this Makefile first, so that they show
@@ -108,6 +108,9 @@ SOAK                ?=
 
 dashboard: ## the parity dashboard from the runs under $(RESULTS) (RESULTS=<dir>,<dir> merges folders), flaky scenarios marked from soak.json there or $(SOAK): dashboard.html, parity.json, parity-comment.md in $(DASHBOARD_OUT)
 	$(GO) run ./internal/cmd/dashboard -results '$(RESULTS)' -out '$(DASHBOARD_OUT)' -soak '$(SOAK)' $(if $(ALLOW_MIXED_COMMITS),-allow-mixed-commits)
+
+findings: ## rewrite docs/findings.md from expectations/*.yaml and the features' observed scenarios (a unit test fails while it differs)
+	$(GO) run ./internal/cmd/findings
 
 rule-tables: ## rewrite the rule tables of README.md and CONTRACT.md from the features (a unit test fails while they differ)
 	$(GO) run ./internal/cmd/ruletables -features features README.md CONTRACT.md
