@@ -43,7 +43,7 @@ export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSIO
 # the values they have now (e.g. make help SDK=python).
 help: ## list the targets, with the values their variables have now
 	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) \
-	  | awk -F':.*## ' '{printf "$$(info   %-12s %s)\n", $$1, $$2}' \
+	  | awk -F':.*## ' '{printf "$$(info $$(empty)  %-12s %s)\n", $$1, $$2}' \
 	  | $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -f - help-values
 help-values: ; @:
 
@@ -70,7 +70,7 @@ setup: ## check (as root on Debian: install) what $(SETUP_PARTS) need, in one me
 # RUNNER=container needs an engine and the base images first.
 CONFORMANCE_NEEDS = setup $(if $(filter container,$(RUNNER)),docker-base-images)
 
-conformance: $(CONFORMANCE_NEEDS) ## run the features against $(SDK) (node, go, python, rust, java, dotnet, all, or a comma-separated list); reports in results/
+conformance: $(CONFORMANCE_NEEDS) ## run the features against $(SDK) (builds, comma-separated: <sdk>, <sdk>@<version>, <sdk>+<source>, or all; docs/adding-an-sdk.md); reports in results/
 	$(GO) test -count=1 -timeout 60m -v -run '^TestConformance$$' ./steps
 
 BENCH_N          ?= 200
