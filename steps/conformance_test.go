@@ -31,7 +31,7 @@ func TestConformance(t *testing.T) {
 	}
 	spec := envOr("SDK", "node,go")
 	all := build.IsAll(spec)
-	builds, err := build.ParseBuilds(spec, build.Defaults{Version: os.Getenv("SDK_VERSION"), Source: os.Getenv("SDK_SOURCE")})
+	builds, err := build.ParseBuilds(spec, build.Defaults{Version: os.Getenv("SDK_VERSION"), Source: os.Getenv("SDK_SOURCE"), Dir: root})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ package build
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"conformance/internal/sdk"
@@ -40,6 +41,10 @@ func (b Build) String() string {
 // own: SDK_VERSION and SDK_SOURCE.
 type Defaults struct {
 	Version, Source string
+	// Dir, when set, is the folder a relative <sdk>+<source> is taken
+	// from (make conformance's tests run in steps/, the user in the
+	// checkout).
+	Dir string
 }
 
 // Syntax is what an entry may be, for error messages.
@@ -90,6 +95,9 @@ func parseEntry(e string, d Defaults) (Build, error) {
 	switch {
 	case hasSource:
 		b.Source = strings.TrimSpace(source)
+		if d.Dir != "" && !filepath.IsAbs(b.Source) {
+			b.Source = filepath.Join(d.Dir, b.Source)
+		}
 	case hasVersion:
 		b.Version = strings.TrimSpace(version)
 	default:

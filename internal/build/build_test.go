@@ -21,6 +21,13 @@ func TestParseBuildsReadsEverySpelling(t *testing.T) {
 	assert.Equal(t, "node@1.0.4", got[1].String())
 }
 
+func TestParseBuildsTakesARelativeSourceFromDir(t *testing.T) {
+	got, err := ParseBuilds("java+a/x.tar.gz,java+/abs/y.tar.gz", Defaults{Dir: "/checkout"})
+	require.NoError(t, err)
+	assert.Equal(t, "/checkout/a/x.tar.gz", got[0].Source)
+	assert.Equal(t, "/abs/y.tar.gz", got[1].Source)
+}
+
 func TestParseBuildsAllIsEverySDK(t *testing.T) {
 	got, err := ParseBuilds("all", Defaults{Source: "/src"})
 	require.NoError(t, err)
