@@ -179,15 +179,35 @@ BASE_IMAGE_SDKS ?=
 conformance: BASE_IMAGE_SDKS = $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(subst +, ,$(s))))))
 test test-containers: BASE_IMAGE_SDKS = $(sort $(subst $(comma), ,$(TEST_CONTAINER_SDKS) $(TEST_IMAGE_SDKS)) $(if $(TEST_CONTAINER_JAVA_SOURCE),java))
 
-test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) over $(TEST_GEN1_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and java in containers
+# How many SDK builds make test runs side by side (internal/cmd/sidebyside),
+# each build's cells (runtimes x transports) one after the other in its own
+# process; scenarios that measure time (@serial) still run alone on the
+# machine (steps.Gate). docs/ci.md says how the number was chosen.
+BUILDS_AT_ONCE ?= 3
+# make test records each phase's and each build's wall and CPU time here,
+# gathered at the end into results/test-times.json (internal/timings).
+TIMES_DIR = results/times
+TIMED     = bash scripts/timed.sh $(TIMES_DIR)
+
+test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) over $(TEST_GEN1_TRANSPORTS), builds side by side, the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and java in containers; where the time went: results/test-times.json
+	@rm -rf $(TIMES_DIR)
 	@[ -n "$(JAVA_SOURCES)" ] || echo "note: no Java release archives (JAVA_SOURCES, ../shared/sdk-sources/copilot-sdk-java-*.tar.gz): Java's features are not run"
-	SDK='$(TEST_GEN2_ENTRIES)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
-	SDK='$(TEST_GEN1_ENTRIES)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_GEN1_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= $(GO) test -count=1 -timeout 60m -run '^TestConformance$$' ./steps
-	$(MAKE) --no-print-directory check-reports
-	$(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
-	$(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
-	$(MAKE) --no-print-directory test-containers
+	$(TIMED) setup $(MAKE) --no-print-directory setup SETUP_PARTS='$(SETUP_PARTS)'
+	$(TIMED) vet $(MAKE) --no-print-directory vet
+	$(TIMED) cross $(MAKE) --no-print-directory cross
+	$(TIMED) lint-workflows $(MAKE) --no-print-directory lint-workflows
+	$(TIMED) fuzz-short $(MAKE) --no-print-directory fuzz-short
+	$(TIMED) docker-base-images $(MAKE) --no-print-directory docker-base-images BASE_IMAGE_SDKS='$(BASE_IMAGE_SDKS)'
+	$(TIMED) unit-tests env CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 30m -skip '^TestConformance$$' ./...
+	$(TIMED) features env TAGS= PARALLEL=$(PARALLEL) $(GO) run ./internal/cmd/sidebyside -at-once $(BUILDS_AT_ONCE) \
+	  -set 'sdk=$(TEST_GEN2_ENTRIES) runtime=$(TEST_RUNTIMES) transport=$(TEST_TRANSPORTS)' \
+	  -set 'sdk=$(TEST_GEN1_ENTRIES) runtime=$(TEST_RUNTIMES) transport=$(TEST_GEN1_TRANSPORTS)'
+	$(TIMED) check-reports $(MAKE) --no-print-directory check-reports
+	$(TIMED) differential $(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
+	$(TIMED) mutants $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
+	$(TIMED) containers $(MAKE) --no-print-directory test-containers
 	$(if $(ENGINE_UP_BEFORE),@echo "the Docker engine answered before make test: left running",bash docker/engine.sh stop)
+	@$(GO) run ./internal/cmd/testtimes -results results
 
 # make test leaves no engine behind: it stops a dockerd that docker/engine.sh
 # started during the run (one that answered before is left alone).

@@ -1,31 +1,111 @@
 package steps
 
-import "sync"
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+)
 
 // SerialTag marks a scenario that measures time (a bound in milliseconds,
-// a round trip): it runs while no other scenario of its run does, so that
-// what it measures is the SDK, not the scenarios beside it.
+// a round trip): it runs while no other scenario on the machine does, so
+// that what it measures is the SDK, not the scenarios beside it.
 const SerialTag = "@serial"
 
-// Gate lets a run's scenarios run side by side (suite.Config.Parallel)
-// except those tagged SerialTag, which wait until they are alone and keep
-// the others waiting while they run. A nil Gate lets everything through.
-//
-// It is a readers-writer lock: a waiting serial scenario holds back the
-// scenarios that come after it (sync.RWMutex's writer preference), so it
-// waits at most for the ones already running.
-type Gate struct{ mu sync.RWMutex }
+// GateTimeout bounds how long a scenario waits for its turn at the Gate:
+// the other scenarios on the machine end within their own bounds, so a
+// wait this long means a run that hangs while holding its turn.
+const GateTimeout = 15 * time.Minute
 
-// enter waits for the scenario's turn and returns what ends it; calling
-// that more than once does nothing more.
-func (g *Gate) enter(serial bool) (leave func()) {
+// Gate lets scenarios run side by side (suite.Config.Parallel, and builds
+// run side by side by internal/cmd/runbuilds) except those tagged
+// SerialTag, which wait until they are alone on the machine and keep the
+// others waiting while they run. A nil Gate lets everything through.
+//
+// It is a readers-writer lock at two levels. Within the process a
+// sync.RWMutex: a waiting serial scenario holds back the scenarios that
+// come after it (writer preference). Across processes (other runs of any
+// checkout on this machine) a pair of lock files in Dir, taken with flock
+// (github.com/gofrs/flock, which also does Windows' LockFileEx): every
+// scenario passes through the turnstile and then holds the gate shared; a
+// serial one holds the turnstile while it waits for the gate exclusively,
+// so scenarios of other runs that come after it wait too.
+type Gate struct {
+	// Dir holds the lock files; empty: DefaultGateDir.
+	Dir string
+	mu  sync.RWMutex
+}
+
+// DefaultGateDir is where every run on the machine finds the same lock
+// files: a fixed folder in the system's temporary directory.
+func DefaultGateDir() string {
+	return filepath.Join(os.TempDir(), "bearer-token-conformance-gate")
+}
+
+// enter waits (at most GateTimeout, or ctx) for the scenario's turn and
+// returns what ends it; calling that more than once does nothing more.
+func (g *Gate) enter(ctx context.Context, serial bool) (leave func(), err error) {
 	if g == nil {
-		return func() {}
+		return func() {}, nil
 	}
 	lock, unlock := g.mu.RLock, g.mu.RUnlock
 	if serial {
 		lock, unlock = g.mu.Lock, g.mu.Unlock
 	}
 	lock()
-	return sync.OnceFunc(unlock)
+	ctx, cancel := context.WithTimeout(ctx, GateTimeout)
+	defer cancel()
+	release, err := g.enterMachine(ctx, serial)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return sync.OnceFunc(func() { release(); unlock() }), nil
+}
+
+// enterMachine takes the machine-wide turn: the turnstile, then the gate
+// shared (or, for a serial scenario, exclusive while holding the
+// turnstile). Each call opens its own descriptors, as flock locks belong
+// to an open file: two scenarios of one process exclude each other as two
+// processes do.
+func (g *Gate) enterMachine(ctx context.Context, serial bool) (release func(), err error) {
+	dir := g.Dir
+	if dir == "" {
+		dir = DefaultGateDir()
+	}
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return nil, fmt.Errorf("the machine-wide gate for @serial scenarios: %w", err)
+	}
+	turnstile := flock.New(filepath.Join(dir, "turnstile.lock"))
+	gate := flock.New(filepath.Join(dir, "gate.lock"))
+	const poll = 5 * time.Millisecond
+	waitFor := func(what string, take func(context.Context, time.Duration) (bool, error)) error {
+		ok, err := take(ctx, poll)
+		if err == nil && !ok {
+			err = ctx.Err()
+		}
+		if err != nil {
+			return fmt.Errorf("waiting for %s (%s): %w; a scenario of another run on this machine may hang while holding it", what, dir, err)
+		}
+		return nil
+	}
+	if err := waitFor("the turnstile of the machine-wide gate", turnstile.TryLockContext); err != nil {
+		return nil, err
+	}
+	if serial {
+		defer turnstile.Unlock()
+		if err := waitFor("the machine-wide gate, alone (a @serial scenario)", gate.TryLockContext); err != nil {
+			return nil, err
+		}
+		return func() { _ = gate.Unlock() }, nil
+	}
+	_ = turnstile.Unlock()
+	if err := waitFor("the machine-wide gate, shared", gate.TryRLockContext); err != nil {
+		return nil, err
+	}
+	return func() { _ = gate.Unlock() }, nil
 }
