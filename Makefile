@@ -247,8 +247,12 @@ N ?= 20
 SOAK_RUNTIMES   = $(if $(filter file,$(origin RUNTIME)),fake$(comma)real,$(RUNTIME))
 SOAK_TRANSPORTS = $(if $(filter file,$(origin TRANSPORT)),tcp$(comma)stdio,$(TRANSPORT))
 
-soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS); results/soak.json names the flaky scenarios
-	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -parallel '$(or $(PARALLEL),0)' -out results/soak.json
+# The soak runs its builds one after the other, unless BUILDS_AT_ONCE is
+# given: then side by side, as make test runs them.
+SOAK_AT_ONCE = $(if $(filter command line environment,$(origin BUILDS_AT_ONCE)),$(BUILDS_AT_ONCE),1)
+
+soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS; BUILDS_AT_ONCE=3 runs the builds side by side as make test does); results/soak.json names the flaky scenarios
+	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -parallel '$(or $(PARALLEL),0)' -at-once $(SOAK_AT_ONCE) -out results/soak.json
 
 check-reports: ## check every $(RESULTS)/<label>/ junit.xml, cucumber.json and verdict.json against the schemas CI tools use (internal/reports/schema)
 	$(GO) run ./internal/cmd/reports check $(RESULTS)

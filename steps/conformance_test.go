@@ -22,7 +22,8 @@ import (
 // without its own version. $RUNTIME is fake (default), real, or "fake,real"
 // for both; $RUNTIME_VERSION and $RUNTIME_BINARY pick the real runtime;
 // $TRANSPORT is tcp (default), stdio or "tcp,stdio"; $RUNNER is local
-// (default) or container. Each build runs through suite.Run, as the command
+// (default) or container; $CONFORMANCE_RESULTS, when set, is the folder
+// of the reports instead of results/. Each build runs through suite.Run, as the command
 // lines (matrix, soak, mutants) do. It fails on unexpected results only,
 // and ends with a summary table when it ran more than one SDK build.
 func TestConformance(t *testing.T) {
@@ -54,6 +55,9 @@ func TestConformance(t *testing.T) {
 				// be read fails in Run, saying why.
 				if withVersion, err := cfg.WithSourceVersion(); err == nil {
 					cfg = withVersion
+				}
+				if dir := os.Getenv("CONFORMANCE_RESULTS"); dir != "" { // a soak's round of builds side by side
+					cfg.ResultsDir = filepath.Join(dir, cfg.Label())
 				}
 				configs = append(configs, cfg)
 			}

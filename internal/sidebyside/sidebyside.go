@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -132,7 +133,8 @@ func runOne(ctx context.Context, job Job, o Options, i int) Outcome {
 	cmd := exec.Command(o.TestBinary, "-test.run", "^TestConformance$", "-test.v", "-test.count=1", "-test.timeout", timeout.String())
 	cmd.Dir = o.StepsDir
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Env = append(append(os.Environ(), o.Env...),
+	cmd.Env = append(append(os.Environ(), o.Env...), // later entries win
+
 		"SDK="+job.Build, "RUNTIME="+job.Runtime, "TRANSPORT="+job.Transport, "RUNNER=local",
 		"SDK_VERSION=", "SDK_SOURCE=", "SDK_SOURCE_VERSION=")
 	start := time.Now()
@@ -177,6 +179,25 @@ func printLog(w io.Writer, out Outcome) {
 	for sc.Scan() {
 		fmt.Fprintln(w, sc.Text())
 	}
+}
+
+// CompileTestBinary compiles package steps' test binary into root's
+// ignored cache, once for every job, and returns its path. goCommand is
+// the go tool to use ("go" when empty).
+func CompileTestBinary(ctx context.Context, root, goCommand string, log io.Writer) (string, error) {
+	if goCommand == "" {
+		goCommand = "go"
+	}
+	binary := filepath.Join(root, ".cache", "bin", "steps.test")
+	if runtime.GOOS == "windows" {
+		binary += ".exe"
+	}
+	build := exec.CommandContext(ctx, goCommand, "test", "-c", "-o", binary, "./steps")
+	build.Dir, build.Stdout, build.Stderr = root, log, log
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("compiling the features' test binary (go test -c ./steps): %w", err)
+	}
+	return binary, nil
 }
 
 // Summary is a table of the outcomes, slowest first.

@@ -20,10 +20,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"syscall"
@@ -75,15 +73,9 @@ func run(given sets, atOnce int, results string, timeout time.Duration) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// One test binary for every job, compiled once.
-	binary := filepath.Join(root, ".cache", "bin", "steps.test")
-	if runtimeGOOS() == "windows" {
-		binary += ".exe"
-	}
-	build := exec.CommandContext(ctx, goCommand(), "test", "-c", "-o", binary, "./steps")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("compiling the features' test binary: %w", err)
+	binary, err := sidebyside.CompileTestBinary(ctx, root, os.Getenv("GO"), os.Stderr)
+	if err != nil {
+		return err
 	}
 	fmt.Printf("sidebyside: %d builds, at most %d at once\n", len(jobs), atOnce)
 	start := time.Now()
@@ -158,12 +150,3 @@ func orderLongestFirst(jobs []sidebyside.Job, lastReport string) {
 		return ti > tj
 	})
 }
-
-func goCommand() string {
-	if g := os.Getenv("GO"); g != "" {
-		return g
-	}
-	return "go"
-}
-
-func runtimeGOOS() string { return runtime.GOOS }
