@@ -2,13 +2,12 @@ package steps
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
+	"conformance/internal/filelock"
 )
 
 // SerialTag marks a scenario that measures time (a bound in milliseconds,
@@ -69,43 +68,22 @@ func (g *Gate) enter(ctx context.Context, serial bool) (leave func(), err error)
 
 // enterMachine takes the machine-wide turn: the turnstile, then the gate
 // shared (or, for a serial scenario, exclusive while holding the
-// turnstile). Each call opens its own descriptors, as flock locks belong
-// to an open file: two scenarios of one process exclude each other as two
-// processes do.
+// turnstile).
 func (g *Gate) enterMachine(ctx context.Context, serial bool) (release func(), err error) {
 	dir := g.Dir
 	if dir == "" {
 		dir = DefaultGateDir()
 	}
-	if err := os.MkdirAll(dir, 0o777); err != nil {
-		return nil, fmt.Errorf("the machine-wide gate for @serial scenarios: %w", err)
-	}
-	turnstile := flock.New(filepath.Join(dir, "turnstile.lock"))
-	gate := flock.New(filepath.Join(dir, "gate.lock"))
-	const poll = 5 * time.Millisecond
-	waitFor := func(what string, take func(context.Context, time.Duration) (bool, error)) error {
-		ok, err := take(ctx, poll)
-		if err == nil && !ok {
-			err = ctx.Err()
-		}
-		if err != nil {
-			return fmt.Errorf("waiting for %s (%s): %w; a scenario of another run on this machine may hang while holding it", what, dir, err)
-		}
-		return nil
-	}
-	if err := waitFor("the turnstile of the machine-wide gate", turnstile.TryLockContext); err != nil {
+	turnstile, gate := filepath.Join(dir, "turnstile.lock"), filepath.Join(dir, "gate.lock")
+	const hang = "; a scenario of another run on this machine may hang while holding it"
+	passed, err := filelock.Exclusive(ctx, turnstile, "the turnstile of the machine-wide gate"+hang)
+	if err != nil {
 		return nil, err
 	}
 	if serial {
-		defer turnstile.Unlock()
-		if err := waitFor("the machine-wide gate, alone (a @serial scenario)", gate.TryLockContext); err != nil {
-			return nil, err
-		}
-		return func() { _ = gate.Unlock() }, nil
+		defer passed()
+		return filelock.Exclusive(ctx, gate, "the machine-wide gate, alone (a @serial scenario)"+hang)
 	}
-	_ = turnstile.Unlock()
-	if err := waitFor("the machine-wide gate, shared", gate.TryRLockContext); err != nil {
-		return nil, err
-	}
-	return func() { _ = gate.Unlock() }, nil
+	passed()
+	return filelock.Shared(ctx, gate, "the machine-wide gate, shared"+hang)
 }
