@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -40,9 +41,16 @@ type Gate struct {
 }
 
 // DefaultGateDir is where every run on the machine finds the same lock
-// files: a fixed folder in the system's temporary directory.
+// files. On Unix a fixed folder under /tmp rather than $TMPDIR: runs with
+// a TMPDIR of their own (a test's private one) must meet at the same
+// lock, and the lock files stay there for the next run, which a run's own
+// temporary directory must not keep (steps' TestResourceHygiene). Runs of
+// different users do not share it (its files are each user's own).
 func DefaultGateDir() string {
-	return filepath.Join(os.TempDir(), "bearer-token-conformance-gate")
+	if runtime.GOOS == "windows" {
+		return filepath.Join(os.TempDir(), "bearer-token-conformance-gate")
+	}
+	return "/tmp/bearer-token-conformance-gate"
 }
 
 // enter waits (at most GateTimeout, or ctx) for the scenario's turn and
