@@ -165,15 +165,35 @@ BASE_IMAGE_SDKS ?=
 conformance: BASE_IMAGE_SDKS = $(call sdk_names,$(SDK))
 test test-containers: BASE_IMAGE_SDKS = $(sort $(call sdk_names,$(TEST_CONTAINER_SDKS)) $(if $(TEST_CONTAINER_SOURCES),$(call sdk_names,$(TEST_CONTAINER_SOURCES))) $(call sdk_names,$(TEST_IMAGE_SDKS)))
 
-test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_GEN2_RUNTIMES) runtimes over $(TEST_GEN2_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) on $(TEST_GEN1_RUNTIMES) over $(TEST_GEN1_TRANSPORTS), the mutants of $(TEST_MUTANT_SDKS) each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and $(TEST_CONTAINER_SOURCES) in containers (ci/plan.yaml)
+# How many SDK builds make test runs side by side (internal/cmd/sidebyside),
+# each build's cells (runtimes x transports) one after the other in its own
+# process; scenarios that measure time (@serial) still run alone on the
+# machine (steps.Gate). docs/ci.md says how the number was chosen.
+BUILDS_AT_ONCE ?= 3
+# make test records each phase's and each build's wall and CPU time here,
+# gathered at the end into results/test-times.json (internal/timings).
+TIMES_DIR = results/times
+TIMED     = bash scripts/timed.sh $(TIMES_DIR)
+
+test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_GEN2_RUNTIMES) runtimes over $(TEST_GEN2_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) on $(TEST_GEN1_RUNTIMES) over $(TEST_GEN1_TRANSPORTS), $(BUILDS_AT_ONCE) builds at once, the mutants of $(TEST_MUTANT_SDKS) each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and $(TEST_CONTAINER_SOURCES) in containers (ci/plan.yaml); where the time went: results/test-times.json
+	@rm -rf $(TIMES_DIR)
 	@[ -z "$(TEST_MISSING_ARCHIVES)" ] || echo "note: no release source archive $(TEST_MISSING_ARCHIVES) (ci/plan.yaml's archives): those builds' features are not run"
-	SDK='$(TEST_GEN2_ENTRIES)' RUNTIME=$(TEST_GEN2_RUNTIMES) TRANSPORT=$(TEST_GEN2_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
-	SDK='$(TEST_GEN1_ENTRIES)' RUNTIME=$(TEST_GEN1_RUNTIMES) TRANSPORT=$(TEST_GEN1_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= $(GO) test -count=1 -timeout 60m -run '^TestConformance$$' ./steps
-	$(MAKE) --no-print-directory check-reports
-	$(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
-	$(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
-	$(MAKE) --no-print-directory test-containers
+	$(TIMED) setup $(MAKE) --no-print-directory setup SETUP_PARTS='$(SETUP_PARTS)'
+	$(TIMED) vet $(MAKE) --no-print-directory vet
+	$(TIMED) cross $(MAKE) --no-print-directory cross
+	$(TIMED) lint-workflows $(MAKE) --no-print-directory lint-workflows
+	$(TIMED) fuzz-short $(MAKE) --no-print-directory fuzz-short
+	$(TIMED) docker-base-images $(MAKE) --no-print-directory docker-base-images BASE_IMAGE_SDKS='$(BASE_IMAGE_SDKS)'
+	$(TIMED) unit-tests env CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 30m -skip '^TestConformance$$' ./...
+	$(TIMED) features env TAGS= $(GO) run ./internal/cmd/sidebyside -at-once $(BUILDS_AT_ONCE) \
+	  -set 'sdk=$(TEST_GEN2_ENTRIES) runtime=$(TEST_GEN2_RUNTIMES) transport=$(TEST_GEN2_TRANSPORTS)' \
+	  -set 'sdk=$(TEST_GEN1_ENTRIES) runtime=$(TEST_GEN1_RUNTIMES) transport=$(TEST_GEN1_TRANSPORTS)'
+	$(TIMED) check-reports $(MAKE) --no-print-directory check-reports
+	$(TIMED) differential $(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
+	$(TIMED) mutants $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
+	$(TIMED) containers $(MAKE) --no-print-directory test-containers
 	$(if $(ENGINE_UP_BEFORE),@echo "the Docker engine answered before make test: left running",bash docker/engine.sh stop)
+	@$(GO) run ./internal/cmd/testtimes -results results
 
 # make test leaves no engine behind: it stops a dockerd that docker/engine.sh
 # started during the run (one that answered before is left alone).
@@ -213,8 +233,12 @@ N ?= 20
 SOAK_RUNTIMES   = $(if $(filter file,$(origin RUNTIME)),fake$(comma)real,$(RUNTIME))
 SOAK_TRANSPORTS = $(if $(filter file,$(origin TRANSPORT)),tcp$(comma)stdio,$(TRANSPORT))
 
-soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS); results/soak.json names the flaky scenarios
-	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -parallel '$(or $(PARALLEL),0)' -out results/soak.json
+# The soak runs its builds one after the other, unless BUILDS_AT_ONCE is
+# given: then side by side, as make test runs them.
+SOAK_AT_ONCE = $(if $(filter command line environment,$(origin BUILDS_AT_ONCE)),$(BUILDS_AT_ONCE),1)
+
+soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS; BUILDS_AT_ONCE=3 runs the builds side by side as make test does); results/soak.json names the flaky scenarios
+	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -parallel '$(or $(PARALLEL),0)' -at-once $(SOAK_AT_ONCE) -out results/soak.json
 
 check-reports: ## check every $(RESULTS)/<label>/ junit.xml, cucumber.json and verdict.json against the schemas CI tools use (internal/reports/schema)
 	$(GO) run ./internal/cmd/reports check $(RESULTS)

@@ -21,7 +21,8 @@ import (
 // without its own version. $RUNTIME is fake (default), real, or "fake,real"
 // for both; $RUNTIME_VERSION and $RUNTIME_BINARY pick the real runtime;
 // $TRANSPORT is tcp (default), stdio or "tcp,stdio"; $RUNNER is local
-// (default) or container. Each build runs through suite.Run, as the command
+// (default) or container; $CONFORMANCE_RESULTS, when set, is the folder
+// of the reports instead of results/. Each build runs through suite.Run, as the command
 // lines (matrix, soak, mutants) do. It fails on unexpected results only,
 // and ends with a summary table when it ran more than one SDK build.
 func TestConformance(t *testing.T) {
@@ -47,6 +48,11 @@ func TestConformance(t *testing.T) {
 	}
 	configs := suite.Configs(suite.Config{StatedVersion: os.Getenv("SDK_SOURCE_VERSION"), Root: root, Tags: os.Getenv("TAGS"),
 		RuntimeVersion: os.Getenv("RUNTIME_VERSION"), RuntimeBinary: os.Getenv("RUNTIME_BINARY"), Parallel: parallel}, cells)
+	if dir := os.Getenv("CONFORMANCE_RESULTS"); dir != "" { // a soak's round of builds side by side
+		for i := range configs {
+			configs[i].ResultsDir = filepath.Join(dir, configs[i].Label())
+		}
+	}
 	var rows []suite.SummaryRow
 	for _, cfg := range configs {
 		t.Run(cfg.Label(), func(t *testing.T) {

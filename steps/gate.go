@@ -1,31 +1,97 @@
 package steps
 
-import "sync"
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"conformance/internal/filelock"
+)
 
 // SerialTag marks a scenario that measures time (a bound in milliseconds,
-// a round trip): it runs while no other scenario of its run does, so that
-// what it measures is the SDK, not the scenarios beside it.
+// a round trip): it runs while no other scenario on the machine does, so
+// that what it measures is the SDK, not the scenarios beside it.
 const SerialTag = "@serial"
 
-// Gate lets a run's scenarios run side by side (suite.Config.Parallel)
-// except those tagged SerialTag, which wait until they are alone and keep
-// the others waiting while they run. A nil Gate lets everything through.
-//
-// It is a readers-writer lock: a waiting serial scenario holds back the
-// scenarios that come after it (sync.RWMutex's writer preference), so it
-// waits at most for the ones already running.
-type Gate struct{ mu sync.RWMutex }
+// GateTimeout bounds how long a scenario waits for its turn at the Gate:
+// the other scenarios on the machine end within their own bounds, so a
+// wait this long means a run that hangs while holding its turn.
+const GateTimeout = 15 * time.Minute
 
-// enter waits for the scenario's turn and returns what ends it; calling
-// that more than once does nothing more.
-func (g *Gate) enter(serial bool) (leave func()) {
+// Gate lets scenarios run side by side (suite.Config.Parallel, and builds
+// run side by side by internal/cmd/runbuilds) except those tagged
+// SerialTag, which wait until they are alone on the machine and keep the
+// others waiting while they run. A nil Gate lets everything through.
+//
+// It is a readers-writer lock at two levels. Within the process a
+// sync.RWMutex: a waiting serial scenario holds back the scenarios that
+// come after it (writer preference). Across processes (other runs of any
+// checkout on this machine) a pair of lock files in Dir, taken with flock
+// (github.com/gofrs/flock, which also does Windows' LockFileEx): every
+// scenario passes through the turnstile and then holds the gate shared; a
+// serial one holds the turnstile while it waits for the gate exclusively,
+// so scenarios of other runs that come after it wait too.
+type Gate struct {
+	// Dir holds the lock files; empty: DefaultGateDir.
+	Dir string
+	mu  sync.RWMutex
+}
+
+// DefaultGateDir is where every run on the machine finds the same lock
+// files. On Unix a fixed folder under /tmp rather than $TMPDIR: runs with
+// a TMPDIR of their own (a test's private one) must meet at the same
+// lock, and the lock files stay there for the next run, which a run's own
+// temporary directory must not keep (steps' TestResourceHygiene). Runs of
+// different users do not share it (its files are each user's own).
+func DefaultGateDir() string {
+	if runtime.GOOS == "windows" {
+		return filepath.Join(os.TempDir(), "bearer-token-conformance-gate")
+	}
+	return "/tmp/bearer-token-conformance-gate"
+}
+
+// enter waits (at most GateTimeout, or ctx) for the scenario's turn and
+// returns what ends it; calling that more than once does nothing more.
+func (g *Gate) enter(ctx context.Context, serial bool) (leave func(), err error) {
 	if g == nil {
-		return func() {}
+		return func() {}, nil
 	}
 	lock, unlock := g.mu.RLock, g.mu.RUnlock
 	if serial {
 		lock, unlock = g.mu.Lock, g.mu.Unlock
 	}
 	lock()
-	return sync.OnceFunc(unlock)
+	ctx, cancel := context.WithTimeout(ctx, GateTimeout)
+	defer cancel()
+	release, err := g.enterMachine(ctx, serial)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return sync.OnceFunc(func() { release(); unlock() }), nil
+}
+
+// enterMachine takes the machine-wide turn: the turnstile, then the gate
+// shared (or, for a serial scenario, exclusive while holding the
+// turnstile).
+func (g *Gate) enterMachine(ctx context.Context, serial bool) (release func(), err error) {
+	dir := g.Dir
+	if dir == "" {
+		dir = DefaultGateDir()
+	}
+	turnstile, gate := filepath.Join(dir, "turnstile.lock"), filepath.Join(dir, "gate.lock")
+	const hang = "; a scenario of another run on this machine may hang while holding it"
+	passed, err := filelock.Exclusive(ctx, turnstile, "the turnstile of the machine-wide gate"+hang)
+	if err != nil {
+		return nil, err
+	}
+	if serial {
+		defer passed()
+		return filelock.Exclusive(ctx, gate, "the machine-wide gate, alone (a @serial scenario)"+hang)
+	}
+	passed()
+	return filelock.Shared(ctx, gate, "the machine-wide gate, shared"+hang)
 }

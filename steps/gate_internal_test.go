@@ -1,31 +1,30 @@
 package steps
 
 import (
+	"context"
+	"os"
+	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Scenarios that measure nothing run side by side; a serial one waits for
 // those running and holds back those that come after it.
 func TestGateKeepsSerialScenariosAlone(t *testing.T) {
-	g := &Gate{}
-	leaveA := g.enter(false)
-	leaveB := g.enter(false) // two at once: this would block if they could not
+	g := &Gate{Dir: t.TempDir()}
+	leaveA := mustEnter(t, g, false)
+	leaveB := mustEnter(t, g, false) // two at once: this would block if they could not
 
-	serialIn := make(chan func())
-	go func() { serialIn <- g.enter(true) }()
+	serialIn := enterAsync(g, true, 0)
 	assertWaiting(t, serialIn, "a serial scenario while two others run")
 
 	leaveA()
 	leaveA() // a second call must not release B's turn
 	assertWaiting(t, serialIn, "a serial scenario while one other runs")
-	lateIn := make(chan func())
-	go func() {
-		time.Sleep(20 * time.Millisecond) // after the serial one queued
-		lateIn <- g.enter(false)
-	}()
+	lateIn := enterAsync(g, false, 20*time.Millisecond) // after the serial one queued
 	leaveB()
 	leaveSerial := receive(t, serialIn, "the serial scenario once the others ended")
 	assertWaiting(t, lateIn, "a scenario while a serial one runs")
@@ -33,10 +32,84 @@ func TestGateKeepsSerialScenariosAlone(t *testing.T) {
 	receive(t, lateIn, "the scenario after the serial one ended")()
 }
 
+// Two Gates on one folder stand for two runs on the machine (builds side
+// by side): a serial scenario of one waits for the other's scenarios, and
+// holds back the other's later ones.
+func TestGateKeepsSerialScenariosAloneAcrossRuns(t *testing.T) {
+	dir := t.TempDir()
+	runA, runB := &Gate{Dir: dir}, &Gate{Dir: dir}
+	leaveB := mustEnter(t, runB, false)
+
+	serialIn := enterAsync(runA, true, 0)
+	assertWaiting(t, serialIn, "a serial scenario of run A while run B's scenario runs")
+	lateIn := enterAsync(runB, false, 50*time.Millisecond) // after the serial one queued
+	leaveB()
+	leaveSerial := receive(t, serialIn, "run A's serial scenario once run B's ended")
+	assertWaiting(t, lateIn, "run B's scenario while run A's serial one runs")
+	leaveSerial()
+	receive(t, lateIn, "run B's scenario after run A's serial one ended")()
+}
+
+// Another process holding the gate (here flock(1), as another run would)
+// keeps a serial scenario waiting, and the wait ends with an error that
+// names the lock, at the context's deadline.
+func TestGateWaitIsBoundedAndSaysWhy(t *testing.T) {
+	if _, err := exec.LookPath("flock"); err != nil {
+		t.Skip("flock(1) not found (util-linux)")
+	}
+	dir := t.TempDir()
+	holder := exec.Command("flock", "--shared", dir+"/gate.lock", "sleep", "30")
+	require.NoError(t, holder.Start())
+	t.Cleanup(func() { _ = holder.Process.Kill(); _ = holder.Wait() })
+	waitForFile(t, dir+"/gate.lock")
+	time.Sleep(100 * time.Millisecond) // flock(1) takes the lock after creating the file
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := (&Gate{Dir: dir}).enter(ctx, true)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the machine-wide gate, alone")
+	assert.Contains(t, err.Error(), dir)
+
+	leave, err := (&Gate{Dir: dir}).enter(context.Background(), false) // shared with the holder
+	require.NoError(t, err)
+	leave()
+}
+
 func TestNilGateLetsEverythingThrough(t *testing.T) {
 	var g *Gate
-	g.enter(true)()
-	g.enter(false)()
+	mustEnter(t, g, true)()
+	mustEnter(t, g, false)()
+}
+
+func mustEnter(t *testing.T, g *Gate, serial bool) func() {
+	t.Helper()
+	leave, err := g.enter(context.Background(), serial)
+	require.NoError(t, err)
+	return leave
+}
+
+func enterAsync(g *Gate, serial bool, after time.Duration) chan func() {
+	in := make(chan func(), 1)
+	go func() {
+		time.Sleep(after)
+		leave, err := g.enter(context.Background(), serial)
+		if err != nil {
+			panic(err)
+		}
+		in <- leave
+	}()
+	return in
+}
+
+func waitForFile(t *testing.T, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+	}
+	t.Fatalf("%s was not created within 5 s", path)
 }
 
 func assertWaiting(t *testing.T, in chan func(), what string) {

@@ -59,7 +59,7 @@ type scenario struct {
 
 	tentative tentativeState // see tentative_steps.go
 
-	leaveGate func() // ends the scenario's turn at the run's Gate
+	leaveGate func() // ends the scenario's turn at the Gate
 }
 
 func newScenario(env *Env) *scenario {
@@ -86,7 +86,11 @@ func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Cont
 		sc.notApplicable = why
 		return ctx, godog.ErrSkip
 	}
-	sc.leaveGate = sc.env.Gate.enter(hasTag(p, SerialTag))
+	leave, err := sc.env.Gate.enter(ctx, hasTag(p, SerialTag))
+	if err != nil {
+		return ctx, err
+	}
+	sc.leaveGate = leave
 	return ctx, nil
 }
 

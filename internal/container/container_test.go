@@ -404,6 +404,11 @@ func TestDriversInContainers(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ds.Close()
+			// The stdio part's calls get a bound of their own: building the
+			// static shim above may take most of the first one on a loaded
+			// machine.
+			callCtx, cancelCall = context.WithTimeout(ctx, 30*time.Second)
+			defer cancelCall()
 			if _, err := ds.Hello(callCtx); err != nil {
 				t.Fatal(err)
 			}

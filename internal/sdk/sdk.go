@@ -17,8 +17,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"conformance/internal/driver"
+	"conformance/internal/filelock"
 )
 
 // Options says which build of an SDK's driver to prepare.
@@ -234,6 +236,19 @@ func (s SDK) Prepare(ctx context.Context, o Options) (driver.Command, error) {
 		return driver.Command{}, err
 	}
 	o.Root = root
+	// Builds of one SDK share caches (Maven's repository, cargo's target,
+	// the unpacked sources), and runs side by side (make test's builds, a
+	// second checkout's run) may prepare them at once: one at a time per
+	// SDK, across processes. Builds of different SDKs still prepare side
+	// by side.
+	lctx, cancel := context.WithTimeout(ctx, prepareLockTimeout)
+	defer cancel()
+	release, err := filelock.Exclusive(lctx, filepath.Join(root, ".cache", "locks", "prepare-"+s.Name+".lock"),
+		fmt.Sprintf("the %s driver's preparation, which another run is doing", s.Name))
+	if err != nil {
+		return driver.Command{}, err
+	}
+	defer release()
 	if o.Source != "" {
 		abs, err := filepath.Abs(o.Source)
 		if err != nil {
@@ -258,6 +273,10 @@ func (s SDK) Prepare(ctx context.Context, o Options) (driver.Command, error) {
 	}
 	return cmd, nil
 }
+
+// prepareLockTimeout bounds the wait for another run's preparation of the
+// same SDK: a cold Rust build on a loaded two-core machine takes minutes.
+const prepareLockTimeout = 60 * time.Minute
 
 // run runs a build or install step, its output going to o.Log.
 func run(ctx context.Context, o Options, dir string, env []string, name string, args ...string) error {
@@ -330,7 +349,14 @@ func BuildStdioShim(ctx context.Context, root string, log io.Writer) (string, er
 		return "", err
 	}
 	out := filepath.Join(abs, ".cache", "bin", "stdioshim")
-	if err := run(ctx, Options{Root: abs, Log: log}, abs, nil, "go", "build", "-o", out, "./internal/cmd/stdioshim"); err != nil {
+	// Built beside its place and renamed into it: runs side by side build
+	// it at once, and a shim that one of them is running must not be
+	// written over (text file busy), only replaced.
+	tmp := fmt.Sprintf("%s.%d", out, os.Getpid())
+	if err := run(ctx, Options{Root: abs, Log: log}, abs, nil, "go", "build", "-o", tmp, "./internal/cmd/stdioshim"); err != nil {
+		return "", fmt.Errorf("building the stdio shim: %w", err)
+	}
+	if err := os.Rename(tmp, out); err != nil {
 		return "", fmt.Errorf("building the stdio shim: %w", err)
 	}
 	return out, nil

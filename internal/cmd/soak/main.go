@@ -7,15 +7,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"conformance/internal/build"
 	"conformance/internal/procgroup"
+	"conformance/internal/results"
+	"conformance/internal/sidebyside"
 	"conformance/internal/soak"
 	"conformance/internal/suite"
 )
@@ -31,6 +37,7 @@ func main() {
 	root := flag.String("root", ".", "the suite's checkout")
 	out := flag.String("out", "results/soak.json", "where to write the report")
 	parallel := flag.Int("parallel", 0, "scenarios of a run at once (PARALLEL; 0: suite.DefaultParallel)")
+	atOnce := flag.Int("at-once", 1, "builds run side by side, each in a process of its own, as make test runs them (internal/sidebyside); 1: one run after the other in this process")
 	flag.Parse()
 	defer procgroup.KillAll()
 	if *n < 1 {
@@ -47,6 +54,15 @@ func main() {
 
 	s := soak.New(*n, time.Now())
 	logDir := filepath.Join(abs, "results", "soak")
+	if *atOnce > 1 {
+		builds, err := build.ParseBuilds(*sdks, build.Defaults{Version: *version, Source: *source})
+		if err != nil {
+			fail("%v", err)
+		}
+		soakSideBySide(s, abs, logDir, *n, *atOnce, builds, *runtimes, *transports, *tags, *parallel)
+		finish(s, abs, *out)
+		return
+	}
 	for run := 1; run <= *n; run++ {
 		for _, cfg := range configs {
 			label := cfg.Label()
@@ -71,21 +87,90 @@ func main() {
 			fmt.Printf("soak %d/%d %s: %s (%s)\n", run, *n, label, report.Verdict.Summary(), took.Round(time.Second))
 		}
 	}
+	finish(s, abs, *out)
+}
+
+// finish writes the soak's report and prints what flaked; it exits 1 when
+// a scenario did not come out the same every time.
+func finish(s *soak.Soak, abs, out string) {
 	r := s.Report(time.Now())
-	if err := r.Write(filepath.Join(abs, *out)); err != nil {
+	if err := r.Write(filepath.Join(abs, out)); err != nil {
 		fail("writing the report: %v", err)
 	}
 	runs := 0
 	for _, b := range r.Builds {
 		runs += b.Completed
 	}
-	fmt.Printf("\nsoak: %d runs of %d builds in %s; %d flaky scenarios; %s\n", runs, len(r.Builds), time.Duration(r.Seconds*float64(time.Second)).Round(time.Second), len(r.Flaky), *out)
+	fmt.Printf("\nsoak: %d runs of %d builds in %s; %d flaky scenarios; %s\n", runs, len(r.Builds), time.Duration(r.Seconds*float64(time.Second)).Round(time.Second), len(r.Flaky), out)
 	for _, f := range r.Flaky {
 		fmt.Printf("  FLAKY  %s\n", f)
 	}
 	if !r.OK() {
 		os.Exit(1)
 	}
+}
+
+// soakSideBySide runs the builds n times, each round as make test runs
+// them: side by side, at most atOnce at a time, each build's cells in a
+// process of its own. Each round's reports go to results/soak/round-<k>/,
+// and every verdict found there is tallied.
+func soakSideBySide(s *soak.Soak, root, logDir string, n, atOnce int, builds []build.Build, runtimes, transports, tags string, parallel int) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	binary, err := sidebyside.CompileTestBinary(ctx, root, os.Getenv("GO"), os.Stderr)
+	if err != nil {
+		fail("%v", err)
+	}
+	var jobs []sidebyside.Job
+	for _, b := range builds {
+		jobs = append(jobs, sidebyside.Job{Build: b.String(), Runtime: runtimes, Transport: transports})
+	}
+	for run := 1; run <= n; run++ {
+		round := filepath.Join(logDir, fmt.Sprintf("round-%d", run))
+		if err := os.RemoveAll(round); err != nil {
+			fail("%v", err)
+		}
+		env := []string{"CONFORMANCE_RESULTS=" + round, "TAGS=" + tags}
+		if parallel > 0 {
+			env = append(env, fmt.Sprintf("PARALLEL=%d", parallel))
+		}
+		start := time.Now()
+		outcomes := sidebyside.Run(ctx, jobs, sidebyside.Options{TestBinary: binary, StepsDir: filepath.Join(root, "steps"),
+			AtOnce: atOnce, LogDir: filepath.Join(round, "logs"), Output: io.Discard, Env: env})
+		took := time.Since(start)
+		runs, err := results.LoadAll(round)
+		if err != nil {
+			fail("reading round %d's verdicts: %v", run, err)
+		}
+		for _, r := range runs {
+			if r.NotRun != "" {
+				s.AddError(r.Label, run, errors.New(r.NotRun), took)
+				continue
+			}
+			s.AddRun(r.Label, r.Verdict, took)
+			fmt.Printf("soak %d/%d %s: %s\n", run, n, r.Label, r.Verdict.Summary())
+		}
+		for i, o := range outcomes {
+			if !o.OK && !hasVerdictOf(runs, builds[i].SDK) {
+				s.AddError(o.Job.Name(), run, fmt.Errorf("no verdict (%v); see %s", o.Err, o.Log), o.Wall)
+				fmt.Printf("soak %d/%d %s: could not run: %v (%s)\n", run, n, o.Job.Name(), o.Err, o.Log)
+			}
+		}
+		fmt.Printf("soak round %d/%d: %d builds side by side in %s\n", run, n, len(jobs), took.Round(time.Second))
+		if ctx.Err() != nil {
+			fail("interrupted")
+		}
+	}
+}
+
+// hasVerdictOf says whether a round wrote a verdict of the SDK.
+func hasVerdictOf(runs []results.Run, sdkName string) bool {
+	for _, r := range runs {
+		if r.SDK == sdkName {
+			return true
+		}
+	}
+	return false
 }
 
 // buildConfigs is every combination of build, runtime and transport, as

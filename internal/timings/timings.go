@@ -1,0 +1,135 @@
+// Package timings keeps where a `make test` spent its time: one record per
+// phase (a Makefile step, timed by scripts/timed.sh) and per SDK build
+// (internal/cmd/sidebyside), appended as JSON lines while the run goes,
+// then gathered into one report (results/test-times.json) whose slowest
+// parts are printed at the end.
+package timings
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Kinds of record.
+const (
+	Phase = "phase" // a step of make test (vet, unit tests, features, mutants, ...)
+	Build = "build" // one SDK build's run within the features phase
+)
+
+// Record is one timed part.
+type Record struct {
+	Kind string  `json:"kind"`
+	Name string  `json:"name"`
+	Wall float64 `json:"wallSeconds"`
+	// CPU is user plus system time of the part's processes and those they
+	// waited for.
+	CPU float64 `json:"cpuSeconds"`
+	OK  bool    `json:"ok"`
+}
+
+// Dir is where a run's records accumulate, under the results folder.
+func Dir(results string) string { return filepath.Join(results, "times") }
+
+// Append adds r to the records in dir (one JSON line in records.jsonl).
+func Append(dir string, r Record) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "records.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	// One write of a line under PIPE_BUF-like sizes: appends from the
+	// shell and from Go do not interleave within a line.
+	_, err = f.Write(append(line, '\n'))
+	return errors.Join(err, f.Close())
+}
+
+// Read returns the records in dir, in the order they were written.
+func Read(dir string) ([]Record, error) {
+	f, err := os.Open(filepath.Join(dir, "records.jsonl"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var records []Record
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", f.Name(), n, err)
+		}
+		records = append(records, r)
+	}
+	return records, sc.Err()
+}
+
+// Report is the gathered record of one make test.
+type Report struct {
+	Phases []Record `json:"phases"`
+	Builds []Record `json:"builds"`
+}
+
+// Gather reads the records in dir into a report.
+func Gather(dir string) (Report, error) {
+	records, err := Read(dir)
+	var r Report
+	for _, rec := range records {
+		if rec.Kind == Build {
+			r.Builds = append(r.Builds, rec)
+		} else {
+			r.Phases = append(r.Phases, rec)
+		}
+	}
+	return r, err
+}
+
+// Write writes the report as JSON to path.
+func (r Report) Write(path string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// Slowest writes the n slowest parts, phases and builds together, by wall
+// time: where a maintainer looks first to make make test faster. A build
+// ran within the features phase, so their times overlap.
+func (r Report) Slowest(w io.Writer, n int) {
+	all := append(append([]Record(nil), r.Phases...), r.Builds...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Wall > all[j].Wall })
+	if len(all) > n {
+		all = all[:n]
+	}
+	var total float64
+	for _, p := range r.Phases {
+		total += p.Wall
+	}
+	fmt.Fprintf(w, "\nthe %d slowest parts of make test (phases add up to %.0f s; builds run within the features phase):\n", len(all), total)
+	for _, rec := range all {
+		status := ""
+		if !rec.OK {
+			status = "  (failed)"
+		}
+		fmt.Fprintf(w, "  %-6s %-60s %7.0f s wall %7.0f s CPU%s\n", rec.Kind, rec.Name, rec.Wall, rec.CPU, status)
+	}
+}
