@@ -34,7 +34,13 @@ PARALLEL        ?=
 # where the user gave it.
 override SDK_SOURCE := $(if $(SDK_SOURCE),$(abspath $(SDK_SOURCE)))
 
-export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL
+# The folder of SDK release source archives (copilot-sdk-<sdk>-<version>.tar.gz)
+# for the builds the registries here do not serve (Java): make test's
+# runs and mutants, make ci-matrix. By default where the suite's own CI
+# keeps them beside its checkout; a user passes their own (docs/java.md).
+SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
+
+export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL SDK_SOURCE_ARCHIVES
 
 .PHONY: help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix test-containers
 
@@ -153,7 +159,7 @@ cross: ## the suite builds and vets on macOS and Windows too, where SDK maintain
 # the targets that use them; each may be overridden (make test
 # TEST_MUTANT_SDKS=node).
 ifneq ($(filter test test-containers help-values,$(MAKECMDGOALS)),)
-$(foreach kv,$(shell $(PLAN) make-vars || echo 'PLAN_FAILED|yes'),$(eval $(word 1,$(subst |, ,$(kv))) ?= $(word 2,$(subst |, ,$(kv)))))
+$(foreach kv,$(shell $(PLAN) make-vars '$(SDK_SOURCE_ARCHIVES)' || echo 'PLAN_FAILED|yes'),$(eval $(word 1,$(subst |, ,$(kv))) ?= $(word 2,$(subst |, ,$(kv)))))
 $(if $(PLAN_FAILED),$(error ci/plan.yaml could not be read: see the message above (go run ./internal/cmd/plan make-vars)))
 TEST_SDKS := $(shell $(PLAN) test-sdks)
 endif
@@ -251,10 +257,10 @@ lint-workflows: ## actionlint (pinned in go.mod) on every workflow in .github/wo
 	shellcheck .github/ci/*.sh
 
 # make ci-matrix: the cells of .github/workflows/conformance.yml to run
-# here (patterns over build/runtime/transport; empty: all), and where the
-# Java release archives are, which the hosted runner downloads instead.
+# here (patterns over build/runtime/transport; empty: all); the Java
+# release archives, which the hosted runner downloads, come from
+# SDK_SOURCE_ARCHIVES.
 CELLS               ?=
-SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
 
 ci-matrix: ## rehearse the CI workflow here: each cell of its matrix (CELLS='node/*/*,go/fake/tcp' narrows) in its own results folder, then its merge job; results/ci-matrix/
 	SDK_SOURCE_ARCHIVES='$(SDK_SOURCE_ARCHIVES)' $(GO) run ./internal/cmd/cimatrix -cells '$(CELLS)'

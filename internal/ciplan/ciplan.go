@@ -195,7 +195,10 @@ type MakeVar struct{ Name, Value string }
 // archives that exist there, by absolute path). Values hold no spaces: the
 // Makefile splits the lines on them.
 func (p *Plan) MakeVars(root string) ([]MakeVar, error) {
-	archives := filepath.Join(root, p.Archives)
+	archives := p.Archives
+	if !filepath.IsAbs(archives) {
+		archives = filepath.Join(root, archives)
+	}
 	var vars []MakeVar
 	add := func(name, value string) { vars = append(vars, MakeVar{name, value}) }
 	var labels, sourceLabels, missing []string
@@ -233,7 +236,7 @@ func (p *Plan) MakeVars(root string) ([]MakeVar, error) {
 	var sources []string
 	for _, s := range p.Containers.Sources {
 		src, _ := parseSource(s)
-		sources = append(sources, src.SDK+"+"+root+"/"+p.Archives+"/"+src.Archive())
+		sources = append(sources, src.SDK+"+"+filepath.Join(archives, src.Archive()))
 	}
 	add("TEST_CONTAINER_SOURCES", join(sources))
 	add("TEST_IMAGE_SDKS", join(p.Containers.Images))

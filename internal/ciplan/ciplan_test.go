@@ -51,7 +51,7 @@ func TestMakeVarsAreMakeTestsLists(t *testing.T) {
 	assert.Equal(t, "node,go,python,rust,node@1.0.4,python@1.0.4,go@v1.0.4,rust@1.0.4", got["TEST_LABELS"])
 	assert.Contains(t, got["TEST_MISSING_ARCHIVES"], "copilot-sdk-java-1.0.11.tar.gz")
 	assert.Equal(t, "node=2,python=2,java=5", got["TEST_MUTANT_PARTS"])
-	assert.Equal(t, "java+"+dir+"/../shared/sdk-sources/copilot-sdk-java-1.0.11.tar.gz", got["TEST_CONTAINER_SOURCES"])
+	assert.Equal(t, "java+"+filepath.Join(dir, "../shared/sdk-sources/copilot-sdk-java-1.0.11.tar.gz"), got["TEST_CONTAINER_SOURCES"])
 }
 
 func TestLoadRefusesABadPlan(t *testing.T) {

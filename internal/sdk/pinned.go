@@ -96,7 +96,14 @@ func rustPinnedSource(ctx context.Context, o PinnedSourceOptions) (PinnedRelease
 func javaPinnedSource(_ context.Context, o PinnedSourceOptions) (PinnedRelease, error) {
 	archive := o.Archive
 	if archive == "" {
-		archive = filepath.Join(o.Root, "..", "shared", "sdk-sources", "copilot-sdk-java-"+o.Version+".tar.gz")
+		// The folder of release archives make test reads
+		// (SDK_SOURCE_ARCHIVES), by default where the suite's own CI
+		// keeps them beside its checkout.
+		dir := os.Getenv("SDK_SOURCE_ARCHIVES")
+		if dir == "" {
+			dir = filepath.Join(o.Root, "..", "shared", "sdk-sources")
+		}
+		archive = filepath.Join(dir, "copilot-sdk-java-"+o.Version+".tar.gz")
 	}
 	if err := Untar(archive, o.Dir); err != nil {
 		return PinnedRelease{}, fmt.Errorf("unpacking %s: %w", archive, err)

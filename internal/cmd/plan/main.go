@@ -21,7 +21,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: plan sdk-names <builds> | make-vars | test-sdks | registry <sdk>")
+		fail("usage: plan sdk-names <builds> | make-vars [<archives folder>] | test-sdks | registry <sdk>")
 	}
 	arg := func() string {
 		if len(os.Args) < 3 {
@@ -41,6 +41,12 @@ func main() {
 		root, err := os.Getwd()
 		if err != nil {
 			fail("%v", err)
+		}
+		// The release source archives: SDK_SOURCE_ARCHIVES (the user's
+		// folder of them, given as an argument: make's $(shell) does not
+		// pass its variables on) instead of the plan's folder.
+		if len(os.Args) > 2 && os.Args[2] != "" {
+			p.Archives = os.Args[2]
 		}
 		vars, err := p.MakeVars(root)
 		if err != nil {
