@@ -27,6 +27,28 @@ Feature: Concurrent and slow token requests
     And the callback "A/p4" was invoked 8 times
     And the largest number of callback invocations running at once is recorded as the observed behaviour "overlapping callbacks of 32 concurrent requests"
 
+  # A server application's world: many sessions on one client, each with
+  # the same provider names, their token requests in flight at once and
+  # interleaved. Tokens are "<session>-<provider>-<n>": a crossed answer
+  # shows as another session's or provider's token.
+  @BT-11 @BT-5 @BT-8 @fake-only
+  Scenario: 8 sessions with the same named providers, 48 requests in flight at once, nothing crosses
+    When sessions "S1" to "S8" are each created with model "red/default" and these providers:
+      | name  | callback returns        | callback delay ms | apiKey     |
+      | red   | {session}-red-{n}       | 300               |            |
+      | green | {session}-green-{n}     | 300               |            |
+      | blue  |                         |                   | static-key |
+    And the runtime asks each of the sessions "S1" to "S8" for 3 tokens for each of the providers "red", "green", all at once, interleaved
+    Then every one of the 48 token requests was answered with a token of the session and the provider it named, none twice
+    And every callback of the sessions "S1" to "S8" was invoked 3 times, each time with its own provider's name
+
+  @BT-11 @BT-4 @BT-8 @fake-only
+  Scenario: 8 sessions with a singular provider each, 24 requests in flight at once, nothing crosses
+    When sessions "T1" to "T8" are each created with a singular provider whose callback returns "{session}-default-{n}" after 300 ms
+    And the runtime asks each of the sessions "T1" to "T8" for 3 tokens for each of the providers "default", all at once, interleaved
+    Then every one of the 24 token requests was answered with a token of the session and the provider it named, none twice
+    And every callback of the sessions "T1" to "T8" was invoked 3 times, each time with its own provider's name
+
   Rule: BT-12 A slow callback is awaited
     The SDK does not cut short a callback that takes seconds: the request is
     answered with its token when the callback returns.

@@ -30,6 +30,16 @@ Feature: Token requests are scoped to the session they name
     And the runtime asks session "A" for a token for provider "red" 2 times in a row
     Then every invocation of the callback "A/red" received the sessionId of session "A"
 
+  @BT-7 @gen2 @fake-only
+  Scenario: 8 sessions' requests in flight at once: each invocation receives its own session's id
+    When sessions "S1" to "S8" are each created with model "red/default" and these providers:
+      | name  | callback returns    | callback delay ms |
+      | red   | {session}-red-{n}   | 300               |
+      | green | {session}-green-{n} | 300               |
+    And the runtime asks each of the sessions "S1" to "S8" for 2 tokens for each of the providers "red", "green", all at once, interleaved
+    Then every one of the 32 token requests was answered with a token of the session and the provider it named, none twice
+    And every invocation of a callback of the sessions "S1" to "S8" received its own session's id
+
   Rule: BT-8 A request reaches only the session it names
     A token request naming session A never reaches session B's callbacks. A
     request naming a session the SDK does not have, never created or already

@@ -78,6 +78,7 @@ func (sc *scenario) register(ctx *godog.ScenarioContext) {
 	sc.registerModelSteps(ctx)
 	sc.registerTentativeSteps(ctx)
 	sc.registerObservedSteps(ctx)
+	sc.registerWorldSteps(ctx)
 }
 
 func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Context, error) {
