@@ -49,6 +49,18 @@ Feature: Concurrent and slow token requests
     Then every one of the 24 token requests was answered with a token of the session and the provider it named, none twice
     And every callback of the sessions "T1" to "T8" was invoked 3 times, each time with its own provider's name
 
+  # Turns in 8 sessions at once on one client, on either runtime: the real
+  # one interleaves the sessions' token requests itself. Each session has a
+  # base URL of its own, so a model request says whose turn sent it.
+  @BT-11 @BT-8 @needs-concurrentSend
+  Scenario: Turns in 8 sessions at once, each session's token reaching its own model request
+    When sessions "U1" to "U8" are each created with a singular provider whose callback returns "{session}-default-{n}" after 500 ms
+    And the SDK sends "What is 5+5?" in the sessions "U1" to "U8", all at once
+    Then the reply of every turn is "ten"
+    And every one of the 8 token requests was answered with a token of the session and the provider it named, none twice
+    And every callback of the sessions "U1" to "U8" was invoked 1 time, each time with its own provider's name
+    And the model endpoint received one request per session of "U1" to "U8", on that session's base URL, with the token the SDK answered for that session
+
   Rule: BT-12 A slow callback is awaited
     The SDK does not cut short a callback that takes seconds: the request is
     answered with its token when the callback returns.

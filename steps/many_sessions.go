@@ -25,6 +25,109 @@ func (sc *scenario) registerManySessionSteps(ctx *godog.ScenarioContext) {
 	sc.step(ctx, `^every one of the (\d+) token requests was answered with a token of the session and the provider it named, none twice$`, sc.answersMatchSessionAndProvider)
 	sc.step(ctx, `^every callback of the sessions "([^"]+)" to "([^"]+)" was invoked (\d+) times?, each time with its own provider's name$`, sc.manyInvokedWithProviderName)
 	sc.step(ctx, `^every invocation of a callback of the sessions "([^"]+)" to "([^"]+)" received its own session's id$`, sc.manyInvokedWithSessionID)
+	sc.step(ctx, `^the SDK sends "([^"]*)" in the sessions "([^"]+)" to "([^"]+)", all at once$`, sc.sendAll)
+	sc.step(ctx, `^the reply of every turn is "([^"]*)"$`, sc.everyReplyIs)
+	sc.step(ctx, `^the model endpoint received one request per session of "([^"]+)" to "([^"]+)", on that session's base URL, with the token the SDK answered for that session$`, sc.modelGotEachSessionsToken)
+}
+
+// sendAll runs a turn in each session at once (the driver's sendAll,
+// capability concurrentSend). Every turn must succeed. It checks that the
+// turns' token requests overlapped, or the scenario would not test what
+// it says: the callbacks' delay leaves time for that.
+func (sc *scenario) sendAll(ctx context.Context, prompt, from, to string) error {
+	refs, err := sessionRange(from, to)
+	if err != nil {
+		return err
+	}
+	for _, ref := range refs {
+		if _, err := sc.sessionID(ref); err != nil {
+			return err
+		}
+	}
+	turns, err := sc.driver.SendAll(ctx, refs, prompt, sc.turnTimeout)
+	if err != nil {
+		return fmt.Errorf("sending %q in sessions %s at once: %w", prompt, strings.Join(refs, ", "), err)
+	}
+	if len(turns) != len(refs) {
+		return fmt.Errorf("the driver reported %d turns for %d sessions: %+v", len(turns), len(refs), turns)
+	}
+	sc.turns = turns
+	for i, t := range turns {
+		if t.Ref != refs[i] {
+			return fmt.Errorf("the driver reported turn %d as session %q, want %q (in the order sent)", i+1, t.Ref, refs[i])
+		}
+		if t.Error != nil {
+			return fmt.Errorf("the turn in session %q failed: %s", t.Ref, *t.Error)
+		}
+	}
+	if n := maxInFlight(sc.tokenExchanges()); n < 2 {
+		return fmt.Errorf("the turns' token requests never overlapped (at most %d in flight at once): the turns did not run at once", n)
+	}
+	return nil
+}
+
+// maxInFlight is the largest number of token requests sent and not yet
+// answered at one instant.
+func maxInFlight(all []tokenExchange) int {
+	best := 0
+	for _, a := range all {
+		n := 0
+		for _, b := range all {
+			if !b.sentAt.After(a.sentAt) && (b.response == nil || b.answeredAt.After(a.sentAt)) {
+				n++
+			}
+		}
+		best = max(best, n)
+	}
+	return best
+}
+
+func (sc *scenario) everyReplyIs(want string) error {
+	if len(sc.turns) == 0 {
+		return fmt.Errorf("no turns were sent at once: nothing to check")
+	}
+	for _, t := range sc.turns {
+		if t.Reply != want {
+			return fmt.Errorf("the reply in session %q was %q, want %q", t.Ref, t.Reply, want)
+		}
+	}
+	return nil
+}
+
+// modelGotEachSessionsToken matches each session's model request (by its
+// base URL) with the token the SDK answered for that session's request.
+func (sc *scenario) modelGotEachSessionsToken(from, to string) error {
+	refs, err := sessionRange(from, to)
+	if err != nil {
+		return err
+	}
+	answered := map[string][]string{} // ref -> tokens answered for it
+	for _, ex := range sc.tokenExchanges() {
+		ref, ok := sc.refOf(ex.request.SessionID)
+		if !ok {
+			continue
+		}
+		tok, err := ex.token()
+		if err != nil {
+			return err
+		}
+		answered[ref] = append(answered[ref], tok)
+	}
+	byPath := map[string][]string{}
+	for _, r := range sc.model.Requests() {
+		byPath[r.Path] = append(byPath[r.Path], r.Authorization)
+	}
+	for _, ref := range refs {
+		path := "/" + ref + "/v1/chat/completions"
+		got := byPath[path]
+		if len(got) != 1 || len(answered[ref]) != 1 {
+			return fmt.Errorf("session %q: the model endpoint received %d request(s) on %s and the SDK answered %d token request(s), want one each:\n%s", ref, len(got), path, len(answered[ref]), sc.model)
+		}
+		if got[0] != "Bearer "+answered[ref][0] {
+			return fmt.Errorf("session %q: the model request on %s carried %q, want %q, the token answered for that session", ref, path, got[0], "Bearer "+answered[ref][0])
+		}
+	}
+	return nil
 }
 
 var numbered = regexp.MustCompile(`^(.*?)(\d+)$`)
@@ -69,7 +172,11 @@ func (sc *scenario) createManySingular(ctx context.Context, from, to, token stri
 	for _, ref := range refs {
 		cb := forSession(driver.Tokens(token), ref)
 		cb.SetDelay(delayMs)
-		if err := sc.openSession(ctx, sc.singularSpec(ref, cb)); err != nil {
+		// A base URL of its own, so that a model request says which
+		// session's turn sent it.
+		spec := sc.singularSpec(ref, cb)
+		spec.Provider.BaseURL = sc.model.URL() + "/" + ref + "/v1"
+		if err := sc.openSession(ctx, spec); err != nil {
 			return err
 		}
 	}
