@@ -63,7 +63,14 @@ Feature: Concurrent and slow token requests
 
   Rule: BT-12 A slow callback is awaited
     The SDK does not cut short a callback that takes seconds: the request is
-    answered with its token when the callback returns.
+    answered with its token when the callback returns. The bound is 30 s: an
+    SDK awaits a callback for at least 30 s. A credential chain (managed
+    identity, workload identity, a CLI credential) can take tens of seconds
+    on its first call. The real runtime sets no limit of its own: it waits
+    for the answer without end (runtime 1.0.85 sent nothing more and did
+    not end the turn in 10 minutes; see docs/real-world-conditions.md). So
+    the bound is the shorter of the runtime's wait and 30 s, and what a
+    callback does beyond 30 s is left to each SDK.
 
   @BT-12 @fake-only
   Scenario: A callback that takes 3 seconds is awaited
@@ -73,6 +80,18 @@ Feature: Concurrent and slow token requests
     And the runtime asks session "A" for a token for provider "default" 1 time in a row
     Then token request 1 was answered with the token "slow-1"
     And token request 1 was answered no sooner than 3000 ms after it was sent
+
+  # 28 s: BT-12's bound, 30 s, less a margin for the exchange itself. It
+  # checks the SDK alone, so it runs once per build, on the fake runtime
+  # over TCP with a local driver, and is not applicable elsewhere.
+  @BT-12 @once-per-build
+  Scenario: A callback that takes 28 seconds, just under the bound, is awaited
+    When session "A" is created with a singular provider whose callback does:
+      | invocation | does                              |
+      | 1+         | returns "slow-{n}" after 28000 ms |
+    And the runtime asks session "A" for a token for provider "default", waiting up to 45 s for the answer
+    Then token request 1 was answered with the token "slow-1"
+    And token request 1 was answered no sooner than 28000 ms after it was sent
 
   @BT-12 @BT-15
   Scenario: A turn waits for a callback that takes 3 seconds
