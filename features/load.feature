@@ -9,7 +9,10 @@ Feature: Concurrent and slow token requests
 
   Rule: BT-11 Concurrent requests are each answered, once
     Many token requests in flight at once are each answered, matched to their
-    request by id, with one callback invocation each.
+    request by id, with one callback invocation each. That holds when they
+    come from many sessions of one client whose providers have the same
+    names: each is answered by its own session's callback for its own
+    provider.
 
   @BT-11 @fake-only
   Scenario: 32 token requests in flight at once are each answered by their own provider's callback
