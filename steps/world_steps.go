@@ -144,6 +144,11 @@ func (sc *scenario) everyAnsweredWithin(s int) error {
 
 // askTokenWaiting asks once, waiting longer than the fake runtime's
 // usual token timeout (for BT-12's bound).
+//
+// While it waits, the scenario leaves the run's Gate for good: it only
+// idles (a timer in the driver), and holding the gate would keep every
+// @serial scenario, and all that come after it, waiting tens of seconds.
+// What follows such a wait may only read what was recorded.
 func (sc *scenario) askTokenWaiting(ctx context.Context, ref, provider string, s int) error {
 	id, err := sc.sessionID(ref)
 	if err != nil {
@@ -153,6 +158,7 @@ func (sc *scenario) askTokenWaiting(ctx context.Context, ref, provider string, s
 	if err != nil {
 		return err
 	}
+	sc.leaveGate()
 	if _, err := rt.AskTokenWithin(ctx, fakeruntime.TokenRequest{SessionID: id, ProviderName: provider}, time.Duration(s)*time.Second); err != nil {
 		return fmt.Errorf("asking session %q for a token for provider %q: %w", ref, provider, err)
 	}
