@@ -48,6 +48,12 @@ Feature: Unknown providers and failing callbacks
     returns an error) yields a JSON-RPC error response. The session and the
     connection stay usable, and the next request succeeds.
 
+    However many times in a row the callback fails (the suite checks 6, an
+    identity service that is down), every request invokes it and each is
+    answered at once: the SDK has no circuit breaker, no negative cache and
+    no back-off of its own; retrying is the runtime's to decide. The first
+    request after the service recovers is answered with its token.
+
   @BT-10 @fake-only
   Scenario Outline: A failing <kind> callback yields an error, and the next request succeeds
     When session "A" is created with a singular provider whose <kind> callback does:
@@ -72,6 +78,44 @@ Feature: Unknown providers and failing callbacks
     Examples:
       | kind  |
       | async |
+
+  @BT-10 @fake-only
+  Scenario: A callback that fails 6 times in a row and then recovers is invoked for every request
+    When session "A" is created with a singular provider whose callback does:
+      | invocation | does                                   |
+      | 1          | fails with "token service unavailable" |
+      | 2          | fails with "token service unavailable" |
+      | 3          | fails with "token service unavailable" |
+      | 4          | fails with "token service unavailable" |
+      | 5          | fails with "token service unavailable" |
+      | 6          | fails with "token service unavailable" |
+      | 7+         | returns "tok-{n}"                      |
+    And the runtime asks session "A" for a token for provider "default" 8 times in a row
+    Then token requests 1 to 6 were each answered with a JSON-RPC error
+    And token request 7 was answered with the token "tok-7"
+    And token request 8 was answered with the token "tok-8"
+    And the callback "A/singular" was invoked 8 times
+    And every token request was answered within 1 s of being sent
+
+  # The real runtime retries a model call whose token request failed (about
+  # 1 s apart), asking for a token each time: each retry must reach the
+  # callback, each failure be an error, and the first success carry its
+  # token to the model. How the turn ends is the runtime's: recorded.
+  @BT-10 @real-only @observed
+  Scenario: A turn on the real runtime whose callback fails twice and then succeeds
+    When session "A" is created with a singular provider whose callback does:
+      | invocation | does                                   |
+      | 1          | fails with "token service unavailable" |
+      | 2          | fails with "token service unavailable" |
+      | 3+         | returns "tok-{n}"                      |
+    And the SDK sends "What is 5+5?" in session "A", and the turn's outcome is recorded as the observed behaviour "real runtime turn whose callback fails twice then succeeds"
+    Then the runtime sent 3 token requests for session "A", each for provider "default"
+    And token requests 1 to 2 were each answered with a JSON-RPC error
+    And token request 3 was answered with the token "tok-3"
+    And the callback "A/singular" was invoked 3 times
+    And the model endpoint received these requests, in order:
+      | path                 | authorization |
+      | /v1/chat/completions | Bearer tok-3  |
 
   # The fake runtime ends a turn at the first failed token request; the real
   # one retries the model call (5 times, about 1 s apart), so there the turn

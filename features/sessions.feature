@@ -30,6 +30,23 @@ Feature: Token requests are scoped to the session they name
     And the runtime asks session "A" for a token for provider "red" 2 times in a row
     Then every invocation of the callback "A/red" received the sessionId of session "A"
 
+  @BT-7 @gen2 @fake-only
+  Scenario: 8 sessions' requests in flight at once: each invocation receives its own session's id
+    When sessions "S1" to "S8" are each created with model "red/default" and these providers:
+      | name  | callback returns    | callback delay ms |
+      | red   | {session}-red-{n}   | 300               |
+      | green | {session}-green-{n} | 300               |
+    And the runtime asks each of the sessions "S1" to "S8" for 2 tokens for each of the providers "red", "green", all at once, interleaved
+    Then every one of the 32 token requests was answered with a token of the session and the provider it named, none twice
+    And every invocation of a callback of the sessions "S1" to "S8" received its own session's id
+
+  @BT-7 @gen2 @needs-concurrentSend
+  Scenario: Turns in 8 sessions at once: each invocation receives its own session's id
+    When sessions "U1" to "U8" are each created with a singular provider whose callback returns "{session}-default-{n}" after 500 ms
+    And the SDK sends "What is 5+5?" in the sessions "U1" to "U8", all at once
+    Then the reply of every turn is "ten"
+    And every invocation of a callback of the sessions "U1" to "U8" received its own session's id
+
   Rule: BT-8 A request reaches only the session it names
     A token request naming session A never reaches session B's callbacks. A
     request naming a session the SDK does not have, never created or already

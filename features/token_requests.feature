@@ -108,7 +108,12 @@ Feature: How the SDK answers the runtime's token requests
     Each `providerToken.getToken` request invokes the callback exactly once: N
     requests give N invocations, and nothing is cached. The SDK answers
     `{"token": <the string the callback returned>}`, with no `Bearer ` prefix
-    added and nothing trimmed.
+    added and nothing trimmed. That holds for tokens as real identity
+    services issue them: JWTs (three base64url segments joined by dots) of 1
+    to 2.5 KB, and several KB with group claims, opaque tokens, and any
+    printable ASCII character. The contract covers tokens from 1 byte to
+    64 KB: an SDK that cannot carry one of those sizes, or alters a byte of
+    it, breaks this rule.
 
     What the SDK answers when a callback returns an empty string or a value
     that is not a string is left open; the `@observed` scenarios record it and
@@ -121,6 +126,25 @@ Feature: How the SDK answers the runtime's token requests
     Then the callback "A/singular" was invoked 5 times
     And the SDK answered the token requests, in order, with the tokens "tok-1", "tok-2", "tok-3", "tok-4", "tok-5"
     And each token answer is exactly {"token": <the string its callback invocation returned>}
+
+  # The tokens are generated from their names (steps/token_shapes.go): a
+  # 64 KB token, or one with quotes, backslashes and pipes, does not belong
+  # in a table cell. The real runtime makes one model request per turn,
+  # hence a turn per token; each token must reach the model endpoint too.
+  @BT-6 @BT-15
+  Scenario: Tokens shaped and sized like real ones, 1 byte to 64 KB, come back byte for byte
+    When session "A" is created with a singular provider whose callback returns these tokens, one per invocation:
+      | token                           |
+      | an opaque token of 1 byte       |
+      | a JWT of 1 KB                   |
+      | a JWT of 2.5 KB                 |
+      | a JWT of 8 KB                   |
+      | a JWT of 64 KB                  |
+      | an opaque token of 64 KB        |
+      | every printable ASCII character |
+    And the SDK sends "What is 5+5?" in session "A" 7 times, one turn after another
+    Then the SDK answered the token requests with the tokens of the callback "A/singular", in order and byte for byte
+    And the model endpoint received one request per token of the callback "A/singular", in order, each with the Authorization "Bearer <that token>"
 
   @BT-6 @fake-only
   Scenario: The same token returned twice is still fetched twice

@@ -31,6 +31,8 @@ type Env struct {
 	StdioShim string
 	// RuntimeKind is RuntimeFake or RuntimeReal.
 	RuntimeKind string
+	// Runner is where drivers run: "local" (or "") or "container".
+	Runner string
 	// RealOpts say how to start the real runtime, when RuntimeKind is
 	// RuntimeReal; SharedReal is the run's real runtime, shared by its
 	// scenarios (TCP only: over stdio each scenario starts its own).
@@ -51,9 +53,19 @@ func Initialize(sctx *godog.ScenarioContext, env *Env) {
 	newScenario(env).register(sctx)
 }
 
+// RealOnlyTag marks a scenario about what the real runtime does (its
+// retries): not applicable on the fake runtime.
+const RealOnlyTag = "@real-only"
+
+// OncePerBuildTag marks a long scenario that checks the SDK alone, so one
+// configuration suffices: it runs on the fake runtime over TCP and is not
+// applicable, with a reason naming where it ran, in every other one.
+const OncePerBuildTag = "@once-per-build"
+
 // notApplicable says why a scenario does not apply to this SDK build, from
 // its tags: @gen2 needs the second contract generation (CONTRACT.md),
-// @fake-only the fake runtime, and @needs-<capability> a capability the
+// @fake-only the fake runtime, @real-only the real one, @once-per-build
+// the fake runtime over TCP, and @needs-<capability> a capability the
 // driver declared in its hello (drivers/PROTOCOL.md).
 func (e *Env) notApplicable(p *godog.Scenario) string {
 	for _, c := range neededCapabilities(p) {
@@ -66,6 +78,12 @@ func (e *Env) notApplicable(p *godog.Scenario) string {
 	}
 	if hasTag(p, "@fake-only") && e.RuntimeKind == RuntimeReal {
 		return "needs the fake runtime: it makes the runtime act on its own (or assumes the fake's retry policy), which the real runtime cannot be made to do"
+	}
+	if hasTag(p, RealOnlyTag) && e.RuntimeKind != RuntimeReal {
+		return "needs the real runtime: it records and checks what the real runtime itself does (its retries), which the fake runtime does not imitate"
+	}
+	if hasTag(p, OncePerBuildTag) && (e.RuntimeKind != RuntimeFake || e.StdioShim != "" || (e.Runner != "" && e.Runner != "local")) {
+		return "runs once per SDK build, where it costs least: on the fake runtime over TCP with a local driver (it takes tens of seconds and checks the SDK alone, which another runtime, transport or runner would not check differently)"
 	}
 	return ""
 }

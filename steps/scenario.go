@@ -50,6 +50,7 @@ type scenario struct {
 	sessions     map[string]string           // scenario's ref -> session id
 	callbacks    map[string]*driver.Callback // "<ref>/<provider>" -> behaviour given
 	lastReply    string
+	turns        []driver.Turn              // of the last turns sent at once
 	observations []expectations.Observation // recorded by "observed behaviour" steps
 
 	notApplicable string        // why the scenario does not apply, if it does not
@@ -78,6 +79,7 @@ func (sc *scenario) register(ctx *godog.ScenarioContext) {
 	sc.registerModelSteps(ctx)
 	sc.registerTentativeSteps(ctx)
 	sc.registerObservedSteps(ctx)
+	sc.registerWorldSteps(ctx)
 }
 
 func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Context, error) {

@@ -170,3 +170,30 @@ func TestNotApplicableOnlyWithoutTheDeclaredCapability(t *testing.T) {
 		s.notApplicable(scenarioWith("@BT-10", "@needs-syncCallback")))
 	assert.Empty(t, s.notApplicable(scenarioWith("@BT-10")))
 }
+
+// @once-per-build runs in one configuration of a build, the fake runtime
+// over TCP with a local driver, and is not applicable, saying where it
+// ran, in every other; @real-only runs on the real runtime only.
+func TestOncePerBuildAndRealOnlyPickTheirConfigurations(t *testing.T) {
+	hello := driver.Hello{SDK: "node", Generation: 2}
+	long := &godog.Scenario{Name: "long", Tags: []*messages.PickleTag{{Name: "@BT-12"}, {Name: OncePerBuildTag}}}
+	real := &godog.Scenario{Name: "retries", Tags: []*messages.PickleTag{{Name: "@BT-10"}, {Name: RealOnlyTag}}}
+	for _, c := range []struct {
+		env        Env
+		long, real bool // applicable
+	}{
+		{Env{Hello: hello, RuntimeKind: RuntimeFake}, true, false},
+		{Env{Hello: hello, RuntimeKind: RuntimeFake, Runner: "local"}, true, false},
+		{Env{Hello: hello, RuntimeKind: RuntimeFake, StdioShim: "/shim"}, false, false},
+		{Env{Hello: hello, RuntimeKind: RuntimeFake, Runner: "container"}, false, false},
+		{Env{Hello: hello, RuntimeKind: RuntimeReal}, false, true},
+		{Env{Hello: hello, RuntimeKind: RuntimeReal, StdioShim: "/shim"}, false, true},
+	} {
+		why := c.env.notApplicable(long)
+		assert.Equal(t, c.long, why == "", "%+v: %s", c.env, why)
+		if why != "" {
+			assert.Contains(t, why, "fake runtime over TCP with a local driver", "the reason names where it ran")
+		}
+		assert.Equal(t, c.real, c.env.notApplicable(real) == "", "%+v", c.env)
+	}
+}

@@ -92,7 +92,7 @@ sealed class Driver
 
     static readonly string SdkVersion = ReadSdkVersion();
 
-    static readonly string[] Capabilities = ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn"];
+    static readonly string[] Capabilities = ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "concurrentSend"];
 
     public static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -127,6 +127,7 @@ sealed class Driver
                 case "createSession": result = await OpenSessionAsync(cmd, resume: false); break;
                 case "resumeSession": result = await OpenSessionAsync(cmd, resume: true); break;
                 case "send": result = await SendAsync(cmd); break;
+                case "sendAll": result = await SendAllAsync(cmd); break;
                 case "invocations": result = Invocations(); break;
                 case "disconnectSession": result = await DisconnectSessionAsync(cmd); break;
                 case "disconnect": await StopClientAsync(TimeSpan.FromSeconds(1)); result = new JsonObject(); break;
@@ -464,6 +465,50 @@ sealed class Driver
         var session = SessionOf(cmd, "send");
         var prompt = AsString(Need(cmd, "prompt", "send.prompt"), "send.prompt");
         TimeSpan? timeout = cmd["timeoutMs"] is { } t ? TimeSpan.FromMilliseconds(AsInt(t, "send.timeoutMs")) : null;
+        return new JsonObject { ["reply"] = await TurnAsync(session, prompt, timeout) };
+    }
+
+    // SendAllAsync starts a turn in each session before it awaits any; a
+    // turn's SDK error is its entry's, not the command's.
+    async Task<JsonNode> SendAllAsync(JsonObject cmd)
+    {
+        if (Need(cmd, "refs", "sendAll.refs") is not JsonArray refs || refs.Count == 0)
+        {
+            throw Protocol("sendAll.refs must be a non-empty array of session refs");
+        }
+        var prompt = AsString(Need(cmd, "prompt", "sendAll.prompt"), "sendAll.prompt");
+        TimeSpan? timeout = cmd["timeoutMs"] is { } t ? TimeSpan.FromMilliseconds(AsInt(t, "sendAll.timeoutMs")) : null;
+        var names = new List<string>();
+        foreach (var r in refs)
+        {
+            var name = r is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+            if (name is null || !sessions.ContainsKey(name))
+            {
+                throw Protocol($"unknown session ref {r?.ToJsonString() ?? "null"}");
+            }
+            names.Add(name);
+        }
+        var turns = names.Select(n => TurnAsync(sessions[n], prompt, timeout)).ToList();
+        try
+        {
+            await Task.WhenAll(turns);
+        }
+        catch
+        {
+            // Each turn's own outcome is read below.
+        }
+        var result = new JsonArray();
+        for (var i = 0; i < names.Count; i++)
+        {
+            result.Add(turns[i].IsCompletedSuccessfully
+                ? new JsonObject { ["ref"] = names[i], ["reply"] = turns[i].Result }
+                : new JsonObject { ["ref"] = names[i], ["reply"] = "", ["error"] = SdkMessage(turns[i].Exception!) });
+        }
+        return new JsonObject { ["turns"] = result };
+    }
+
+    async Task<string> TurnAsync(CopilotSession session, string prompt, TimeSpan? timeout)
+    {
         // SendAndWaitAsync throws on session.error, before the turn's
         // session.idle arrives; a send right after could then take that stale
         // idle for its own end. So a failed turn is over only once its idle
@@ -473,7 +518,7 @@ sealed class Driver
         try
         {
             var message = await session.SendAndWaitAsync(new MessageOptions { Prompt = prompt }, timeout);
-            return new JsonObject { ["reply"] = message?.Data?.Content ?? "" };
+            return message?.Data?.Content ?? "";
         }
         catch
         {

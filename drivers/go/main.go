@@ -86,6 +86,7 @@ type command struct {
 	Transport      string            `json:"transport"`
 	StdioShim      string            `json:"stdioShim"`
 	Ref            string            `json:"ref"`
+	Refs           []string          `json:"refs"`
 	Model          string            `json:"model"`
 	SessionID      string            `json:"sessionId"`
 	Prompt         string            `json:"prompt"`
@@ -232,7 +233,7 @@ func (d *driver) handle(line []byte) (id *int64, result any, err error) {
 	case "hello":
 		return c.ID, map[string]any{"sdk": "go", "sdkVersion": sdkVersion(), "language": "go",
 			"generation": generation, "callbackField": callbackField,
-			"capabilities": []string{"providers", "resume", "disconnectSession", "stdio"}}, nil
+			"capabilities": []string{"providers", "resume", "disconnectSession", "stdio", "concurrentSend"}}, nil
 	case "connect":
 		return c.ID, struct{}{}, d.connect(c)
 	case "createSession", "resumeSession":
@@ -241,6 +242,9 @@ func (d *driver) handle(line []byte) (id *int64, result any, err error) {
 	case "send":
 		reply, err := d.send(c)
 		return c.ID, map[string]string{"reply": reply}, err
+	case "sendAll":
+		turns, err := d.sendAll(c)
+		return c.ID, map[string]any{"turns": turns}, err
 	case "invocations":
 		d.mu.Lock()
 		defer d.mu.Unlock()
@@ -477,9 +481,53 @@ func (d *driver) send(c command) (string, error) {
 	if c.Prompt == "" {
 		return "", protocolErr("send needs prompt")
 	}
+	return turn(s, c.Prompt, c.TimeoutMs)
+}
+
+// turnResult is one turn of sendAll: its reply, or the SDK's error.
+type turnResult struct {
+	Ref   string  `json:"ref"`
+	Reply string  `json:"reply"`
+	Error *string `json:"error,omitempty"`
+}
+
+// sendAll starts a turn in each session before it waits for any; a
+// turn's SDK error is its entry's, not the command's.
+func (d *driver) sendAll(c command) ([]turnResult, error) {
+	if c.Prompt == "" || len(c.Refs) == 0 {
+		return nil, protocolErr("sendAll needs prompt and refs")
+	}
+	sessions := make([]*copilot.Session, len(c.Refs))
+	for i, ref := range c.Refs {
+		s, ok := d.sessions[ref]
+		if !ok {
+			return nil, protocolErr("unknown session ref %q", ref)
+		}
+		sessions[i] = s
+	}
+	out := make([]turnResult, len(c.Refs))
+	var wg sync.WaitGroup
+	for i, s := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reply, err := turn(s, c.Prompt, c.TimeoutMs)
+			out[i] = turnResult{Ref: c.Refs[i], Reply: reply}
+			if err != nil {
+				msg := err.Error()
+				out[i].Error = &msg
+			}
+		}()
+	}
+	wg.Wait()
+	return out, nil
+}
+
+// turn sends a prompt in a session and waits for the turn's end.
+func turn(s *copilot.Session, prompt string, timeoutMs int64) (string, error) {
 	timeout := 60 * time.Second
-	if c.TimeoutMs > 0 {
-		timeout = time.Duration(c.TimeoutMs) * time.Millisecond
+	if timeoutMs > 0 {
+		timeout = time.Duration(timeoutMs) * time.Millisecond
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -496,7 +544,7 @@ func (d *driver) send(c command) (string, error) {
 		}
 	})
 	defer unsubscribe()
-	ev, err := s.SendAndWait(ctx, copilot.MessageOptions{Prompt: c.Prompt})
+	ev, err := s.SendAndWait(ctx, copilot.MessageOptions{Prompt: prompt})
 	if err != nil {
 		select {
 		case <-idle:

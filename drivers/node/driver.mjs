@@ -156,6 +156,25 @@ async function openSession(cmd) {
 
 // stopClient is bounded: a runtime that does not answer must not keep the
 // driver alive past the suite's one-second budget.
+// turn sends a prompt and waits for the turn's end. sendAndWait rejects on
+// session.error, before the turn's session.idle arrives; a send right after
+// could then take that stale idle for its own end. So a failed turn is over
+// only once its idle has been seen.
+async function turn(session, prompt, timeoutMs) {
+  let idle;
+  const idleSeen = new Promise((resolve) => (idle = resolve));
+  const unsubscribe = session.on((e) => e.type === "session.idle" && idle());
+  try {
+    const message = await session.sendAndWait({ prompt }, timeoutMs);
+    return { reply: message?.data?.content ?? "" };
+  } catch (e) {
+    await Promise.race([idleSeen, sleep(5000)]);
+    throw e;
+  } finally {
+    unsubscribe();
+  }
+}
+
 async function stopClient(ms = 1000) {
   const c = client;
   client = null;
@@ -173,7 +192,7 @@ const commands = {
     return {
       sdk: "node", sdkVersion: sdkPackage.pkg.version, language: "typescript",
       generation: GENERATIONS[callbackField], callbackField,
-      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "rawReturn", "addProviders"],
+      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "rawReturn", "addProviders", "concurrentSend"],
     };
   },
   connect: async (cmd) => {
@@ -192,23 +211,24 @@ const commands = {
   send: async (cmd) => {
     const session = sessions.get(need(cmd, "ref", "string"));
     if (!session) throw protocol(`unknown session ref "${cmd.ref}"`);
+    return turn(session, need(cmd, "prompt", "string"), need(cmd, "timeoutMs", "integer", true));
+  },
+  // Every turn starts before any is awaited; a turn's SDK error is its
+  // entry's, not the command's.
+  sendAll: async (cmd) => {
+    const refs = need(cmd, "refs", "array");
     const prompt = need(cmd, "prompt", "string");
     const timeoutMs = need(cmd, "timeoutMs", "integer", true);
-    // sendAndWait rejects on session.error, before the turn's session.idle
-    // arrives; a send right after could then take that stale idle for its
-    // own end. So a failed turn is over only once its idle has been seen.
-    let idle;
-    const idleSeen = new Promise((resolve) => (idle = resolve));
-    const unsubscribe = session.on((e) => e.type === "session.idle" && idle());
-    try {
-      const message = await session.sendAndWait({ prompt }, timeoutMs);
-      return { reply: message?.data?.content ?? "" };
-    } catch (e) {
-      await Promise.race([idleSeen, sleep(5000)]);
-      throw e;
-    } finally {
-      unsubscribe();
-    }
+    const started = refs.map((ref) => {
+      const session = sessions.get(ref);
+      if (typeof ref !== "string" || !session) throw protocol(`unknown session ref "${ref}"`);
+      return turn(session, prompt, timeoutMs);
+    });
+    const ended = await Promise.allSettled(started);
+    return {
+      turns: ended.map((e, i) =>
+        e.status === "fulfilled" ? { ref: refs[i], reply: e.value.reply } : { ref: refs[i], reply: "", error: String(e.reason?.message ?? e.reason) }),
+    };
   },
   disconnectSession: async (cmd) => {
     const ref = need(cmd, "ref", "string");

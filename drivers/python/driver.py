@@ -246,6 +246,29 @@ class Driver:
         session = self.session(cmd)
         prompt = need(cmd, "prompt", str, "send")
         timeout = need(cmd, "timeoutMs", int, "send", optional=True)
+        return await self.turn(session, prompt, timeout)
+
+    async def send_all(self, cmd):
+        """Starts a turn in each session before awaiting any; a turn's SDK
+        error is its entry's, not the command's."""
+        refs = need(cmd, "refs", list, "sendAll")
+        prompt = need(cmd, "prompt", str, "sendAll")
+        timeout = need(cmd, "timeoutMs", int, "sendAll", optional=True)
+        sessions = []
+        for ref in refs:
+            if not isinstance(ref, str) or ref not in self.sessions:
+                raise protocol(f"unknown session ref {ref!r}")
+            sessions.append(self.sessions[ref])
+        ended = await asyncio.gather(*(self.turn(s, prompt, timeout) for s in sessions), return_exceptions=True)
+        turns = []
+        for ref, e in zip(refs, ended):
+            if isinstance(e, BaseException):
+                turns.append({"ref": ref, "reply": "", "error": error_message(e)})
+            else:
+                turns.append({"ref": ref, "reply": e["reply"]})
+        return {"turns": turns}
+
+    async def turn(self, session, prompt, timeout):
         # send_and_wait raises on session.error before the turn's
         # session.idle arrives, and a send right after could take that stale
         # idle for its own end: a failed turn is over once its idle is seen.
@@ -272,7 +295,7 @@ class Driver:
             return {"sdk": "python", "sdkVersion": sdk_version(), "language": "python",
                     "generation": GENERATIONS[CALLBACK_FIELD], "callbackField": CALLBACK_FIELD,
                     "capabilities": ["providers", "resume", "syncCallback", "asyncCallback",
-                                     "disconnectSession", "stdio", "nullReturn", "rawReturn"]}
+                                     "disconnectSession", "stdio", "nullReturn", "rawReturn", "concurrentSend"]}
         if name == "connect":
             address = need(cmd, "runtimeAddress", str, "connect")
             if self.client is not None:
@@ -291,6 +314,8 @@ class Driver:
             return await self.open_session(cmd)
         if name == "send":
             return await self.send(cmd)
+        if name == "sendAll":
+            return await self.send_all(cmd)
         if name == "invocations":
             return {"invocations": self.invocations}
         if name == "disconnectSession":

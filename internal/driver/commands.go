@@ -62,6 +62,26 @@ func (d *Driver) Send(ctx context.Context, ref, prompt string, timeout time.Dura
 	return res.Reply, err
 }
 
+// Turn is how one turn of SendAll ended: its reply, or the SDK's error.
+type Turn struct {
+	Ref   string  `json:"ref"`
+	Reply string  `json:"reply"`
+	Error *string `json:"error,omitempty"`
+}
+
+// SendAll sends a prompt in each session of refs at once (the driver
+// starts every turn before it waits for any) and waits at most timeout
+// for all of them to end, like Send. A turn's SDK error is in its Turn.
+func (d *Driver) SendAll(ctx context.Context, refs []string, prompt string, timeout time.Duration) ([]Turn, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var res struct {
+		Turns []Turn `json:"turns"`
+	}
+	err := d.Call(ctx, "sendAll", map[string]any{"refs": refs, "prompt": prompt, "timeoutMs": (timeout + TurnMargin).Milliseconds()}, &res)
+	return res.Turns, err
+}
+
 // Invocations returns every callback invocation so far.
 func (d *Driver) Invocations(ctx context.Context) ([]Invocation, error) {
 	var res struct {

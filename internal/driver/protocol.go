@@ -31,6 +31,7 @@ var Capabilities = []string{
 	"nullReturn",        // a callback response {"value": null}
 	"rawReturn",         // a callback response {"value": <any JSON>}
 	"addProviders",      // the addProviders command (session.provider.add)
+	"concurrentSend",    // the sendAll command (turns in several sessions at once)
 }
 
 // Has reports whether the driver declared a capability.

@@ -74,3 +74,18 @@ func TestOtherPathsAre404ButRecorded(t *testing.T) {
 	assert.Equal(t, "/v1/responses", s.Requests()[0].Path)
 	assert.Contains(t, s.String(), "POST /v1/responses")
 }
+
+// BT-6 covers tokens up to 64 KB, and BT-15 wants each in the model
+// request's Authorization header: the endpoint's HTTP server must take
+// such a header whole. It keeps net/http's default limit on header bytes
+// (http.DefaultMaxHeaderBytes, 1 MB), far above 64 KB.
+func TestA64KBBearerTokenIsRecordedWhole(t *testing.T) {
+	s := Start()
+	t.Cleanup(s.Close)
+	token := strings.Repeat("abcdefgh", 64<<10/8)
+	resp := post(t, s.URL()+"/v1/chat/completions", "Bearer "+token, `{"model":"gpt-4o","messages":[]}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	reqs := s.Requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "Bearer "+token, reqs[0].Authorization)
+}

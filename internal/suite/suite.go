@@ -281,7 +281,7 @@ func run(ctx context.Context, cfg Config, start startDriver) (*Report, error) {
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = DefaultParallel
 	}
-	run.env = steps.Env{StartDriver: start, Hello: hello, ResultsDir: resultsDir, RuntimeKind: cfg.Runtime, StdioShim: stdioShim,
+	run.env = steps.Env{StartDriver: start, Hello: hello, ResultsDir: resultsDir, RuntimeKind: cfg.Runtime, StdioShim: stdioShim, Runner: cfg.Runner,
 		RealOpts: realOpts, SharedReal: sharedReal, Gate: &steps.Gate{}, Finished: run.finished}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + cfg.Label(),

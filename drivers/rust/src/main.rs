@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use futures_util::FutureExt;
+use futures_util::future::join_all;
 use github_copilot_sdk::session::Session;
 use github_copilot_sdk::session_events::SessionEventType;
 use github_copilot_sdk::subscription::RecvErrorKind;
@@ -108,6 +109,7 @@ struct Command {
     stdio_shim: Option<String>,
     #[serde(rename = "ref")]
     reference: Option<String>,
+    refs: Option<Vec<String>>,
     model: Option<String>,
     session_id: Option<String>,
     prompt: Option<String>,
@@ -299,11 +301,12 @@ impl Driver {
             "hello" => Ok(json!({
                 "sdk": "rust", "sdkVersion": SDK_VERSION, "language": "rust",
                 "generation": GENERATION, "callbackField": CALLBACK_FIELD,
-                "capabilities": ["providers", "resume", "disconnectSession", "stdio"],
+                "capabilities": ["providers", "resume", "disconnectSession", "stdio", "concurrentSend"],
             })),
             "connect" => self.connect(&c).await,
             "createSession" | "resumeSession" => self.open_session(c).await,
             "send" => self.send(&c).await,
+            "sendAll" => self.send_all(&c).await,
             "invocations" => Ok(json!({ "invocations": *self.invocations.0.lock().unwrap() })),
             "disconnectSession" => self.disconnect_session(&c).await,
             "disconnect" => self
@@ -481,38 +484,37 @@ impl Driver {
             .ok_or_else(|| protocol(format!("unknown session ref {reference:?}")))?;
         let prompt = need(&c.prompt, "send.prompt")?;
         let wait = Duration::from_millis(c.timeout_ms.unwrap_or(60_000));
-        // send_and_wait may return on a turn's error before its
-        // session.idle; a send right after could then take that stale idle
-        // for the end of its own turn. So a failed turn is over only once
-        // its idle has been seen (bounded).
-        let mut events = session.subscribe();
-        match session
-            .send_and_wait(MessageOptions::new(prompt).with_wait_timeout(wait))
-            .await
-        {
-            Ok(event) => {
-                let reply = event
-                    .as_ref()
-                    .and_then(|e| e.data.get("content"))
-                    .and_then(Value::as_str);
-                Ok(json!({ "reply": reply.unwrap_or("") }))
-            }
-            Err(e) => {
-                let idle = async {
-                    loop {
-                        match events.recv().await {
-                            Ok(event) if event.parsed_type() == SessionEventType::SessionIdle => {
-                                break;
-                            }
-                            Err(e) if matches!(e.kind(), RecvErrorKind::Closed) => break,
-                            _ => {}
-                        }
-                    }
-                };
-                let _ = timeout(Duration::from_secs(5), idle).await;
-                Err(e.into())
-            }
+        turn(session, prompt, wait).await
+    }
+
+    /// Starts a turn in each session before awaiting any (join_all polls
+    /// them together); a turn's SDK error is its entry's, not the
+    /// command's.
+    async fn send_all(&self, c: &Command) -> Answer {
+        let refs = c
+            .refs
+            .as_ref()
+            .ok_or_else(|| protocol("sendAll.refs is required"))?;
+        let prompt = need(&c.prompt, "sendAll.prompt")?;
+        let wait = Duration::from_millis(c.timeout_ms.unwrap_or(60_000));
+        let mut sessions = Vec::with_capacity(refs.len());
+        for reference in refs {
+            sessions.push(
+                self.sessions
+                    .get(reference)
+                    .ok_or_else(|| protocol(format!("unknown session ref {reference:?}")))?,
+            );
         }
+        let ended = join_all(sessions.into_iter().map(|s| turn(s, prompt, wait))).await;
+        let turns: Vec<Value> = refs
+            .iter()
+            .zip(ended)
+            .map(|(reference, result)| match result {
+                Ok(reply) => json!({ "ref": reference, "reply": reply["reply"] }),
+                Err(e) => json!({ "ref": reference, "reply": "", "error": e.message }),
+            })
+            .collect();
+        Ok(json!({ "turns": turns }))
     }
 
     /// Detaches one session with the SDK's own API and forgets its ref.
@@ -639,4 +641,40 @@ async fn main() {
     // reader may still be blocked, so do not wait for the runtime to wind down).
     let _ = driver.stop_client(Duration::from_millis(500)).await;
     std::process::exit(0);
+}
+
+/// Sends a prompt in a session and waits for the turn's end.
+async fn turn(session: &Session, prompt: &str, wait: Duration) -> Answer {
+    // send_and_wait may return on a turn's error before its
+    // session.idle; a send right after could then take that stale idle
+    // for the end of its own turn. So a failed turn is over only once
+    // its idle has been seen (bounded).
+    let mut events = session.subscribe();
+    match session
+        .send_and_wait(MessageOptions::new(prompt).with_wait_timeout(wait))
+        .await
+    {
+        Ok(event) => {
+            let reply = event
+                .as_ref()
+                .and_then(|e| e.data.get("content"))
+                .and_then(Value::as_str);
+            Ok(json!({ "reply": reply.unwrap_or("") }))
+        }
+        Err(e) => {
+            let idle = async {
+                loop {
+                    match events.recv().await {
+                        Ok(event) if event.parsed_type() == SessionEventType::SessionIdle => {
+                            break;
+                        }
+                        Err(e) if matches!(e.kind(), RecvErrorKind::Closed) => break,
+                        _ => {}
+                    }
+                }
+            };
+            let _ = timeout(Duration::from_secs(5), idle).await;
+            Err(e.into())
+        }
+    }
 }

@@ -80,7 +80,7 @@ public final class Driver {
             new Spelling("bearerTokenProvider", 2), new Spelling("getBearerToken", 1));
 
     private static final List<String> CAPABILITIES = List.of(
-            "providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn");
+            "providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "concurrentSend");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -170,6 +170,7 @@ public final class Driver {
                 case "createSession" -> openSession(cmd, false);
                 case "resumeSession" -> openSession(cmd, true);
                 case "send" -> send(cmd);
+                case "sendAll" -> sendAll(cmd);
                 case "invocations" -> invocations();
                 case "disconnectSession" -> disconnectSession(cmd);
                 case "disconnect" -> {
@@ -604,14 +605,71 @@ public final class Driver {
     private ObjectNode send(JsonNode cmd) throws Exception {
         CopilotSession session = session(cmd, "send");
         String prompt = text(cmd, "prompt", "send");
+        return JSON.createObjectNode().put("reply", turn(session, prompt, timeoutMs(cmd, "send")));
+    }
+
+    private static long timeoutMs(JsonNode cmd, String what) {
         long timeoutMs = 60_000; // the SDK's own default for sendAndWait
         if (cmd.has("timeoutMs")) {
             JsonNode t = cmd.get("timeoutMs");
             if (!t.isIntegralNumber() || !t.canConvertToLong() || t.asLong() <= 0) {
-                throw protocol("send.timeoutMs must be a positive integer");
+                throw protocol(what + ".timeoutMs must be a positive integer");
             }
             timeoutMs = t.asLong();
         }
+        return timeoutMs;
+    }
+
+    /**
+     * Starts a turn in each session, each on a thread of its own, before it
+     * waits for any; a turn's SDK error is its entry's, not the command's.
+     */
+    private ObjectNode sendAll(JsonNode cmd) throws Exception {
+        JsonNode refs = cmd.get("refs");
+        if (refs == null || !refs.isArray() || refs.isEmpty()) {
+            throw protocol("sendAll.refs must be a non-empty array of session refs");
+        }
+        String prompt = text(cmd, "prompt", "sendAll");
+        long timeoutMs = timeoutMs(cmd, "sendAll");
+        List<String> names = new ArrayList<>();
+        List<CopilotSession> targets = new ArrayList<>();
+        for (JsonNode ref : refs) {
+            CopilotSession session = ref.isTextual() ? sessions.get(ref.asText()) : null;
+            if (session == null) {
+                throw protocol("unknown session ref " + ref);
+            }
+            names.add(ref.asText());
+            targets.add(session);
+        }
+        List<CompletableFuture<String>> turns = new ArrayList<>();
+        for (CopilotSession session : targets) {
+            CompletableFuture<String> f = new CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try {
+                    f.complete(turn(session, prompt, timeoutMs));
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            }, "sendAll");
+            t.setDaemon(true);
+            t.start();
+            turns.add(f);
+        }
+        ArrayNode out = JSON.createArrayNode();
+        for (int i = 0; i < turns.size(); i++) {
+            ObjectNode entry = out.addObject().put("ref", names.get(i));
+            try {
+                entry.put("reply", turns.get(i).get());
+            } catch (ExecutionException e) {
+                entry.put("reply", "").put("error", message(e.getCause()));
+            }
+        }
+        ObjectNode result = JSON.createObjectNode();
+        result.set("turns", out);
+        return result;
+    }
+
+    private String turn(CopilotSession session, String prompt, long timeoutMs) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         // send and the session's events rather than sendAndWait, which can end
         // on the previous turn's session.idle (README.md, "sendAndWait").
@@ -635,7 +693,7 @@ public final class Driver {
                 }
                 throw new DriverException("sdk", turn.error.get());
             }
-            return JSON.createObjectNode().put("reply", turn.idle.get());
+            return turn.idle.get();
         }
     }
 
