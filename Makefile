@@ -178,8 +178,10 @@ test test-containers: BASE_IMAGE_SDKS = $(sort $(call sdk_names,$(TEST_CONTAINER
 BUILDS_AT_ONCE ?= 3
 # make test records each phase's and each build's wall and CPU time here,
 # gathered at the end into results/test-times.json (internal/timings).
+# Not under make -n (internal/docs checks the documents' commands so), which
+# still runs the lines that call $(MAKE): a dry run records nothing.
 TIMES_DIR = results/times
-TIMED     = bash scripts/timed.sh $(TIMES_DIR)
+TIMED     = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,bash scripts/timed.sh $(TIMES_DIR))
 
 test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_GEN2_RUNTIMES) runtimes over $(TEST_GEN2_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) on $(TEST_GEN1_RUNTIMES) over $(TEST_GEN1_TRANSPORTS), $(BUILDS_AT_ONCE) builds at once, the mutants of $(TEST_MUTANT_SDKS) each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and $(TEST_CONTAINER_SOURCES) in containers (ci/plan.yaml); where the time went: results/test-times.json
 	@rm -rf $(TIMES_DIR)
