@@ -75,7 +75,7 @@ func (sc *scenario) observeMalformedRequest(ctx context.Context, ref, params str
 	// Not the step's ctx: a request nobody answers must outlive the step
 	// (bounded by the token timeout, and ended when the runtime closes).
 	p := rt.StartAskTokenRaw(context.Background(), route, raw)
-	sc.tentative.pending = append(sc.tentative.pending, p)
+	sc.pendingTokens = append(sc.pendingTokens, p)
 	bound := time.Duration(seconds) * time.Second
 	answer := waitAnswer(p, bound)
 	ran := "callbacks run: "
@@ -139,7 +139,7 @@ func (sc *scenario) stillServes(ctx context.Context, provider, ref, callback str
 	}
 	req := fakeruntime.TokenRequest{SessionID: id, ProviderName: provider}
 	p := rt.StartAskToken(context.Background(), req)
-	sc.tentative.pending = append(sc.tentative.pending, p)
+	sc.pendingTokens = append(sc.pendingTokens, p)
 	a, done, err := p.WaitFor(bound)
 	what := fmt.Sprintf("after the malformed request, a well-formed token request for provider %q of session %q", provider, ref)
 	switch {

@@ -56,7 +56,7 @@ func (sc *scenario) askAndObserve(req fakeruntime.TokenRequest, seconds int, nam
 		return err
 	}
 	before := len(sc.tokenExchanges())
-	sc.tentative.pending = append(sc.tentative.pending, rt.StartAskToken(context.Background(), req))
+	sc.pendingTokens = append(sc.pendingTokens, rt.StartAskToken(context.Background(), req))
 	i := before + 1
 	return sc.recordAnswerWithin(i, time.Duration(seconds)*time.Second, name)
 }
@@ -151,7 +151,7 @@ func (sc *scenario) observeDefaultBesideSingular(ctx context.Context, ref, singu
 		return nil
 	case errors.As(err, &refused) && refused.Kind == driver.KindSDK:
 		sc.observe(name, "refused: "+refused.Message)
-		sc.tentative.refused = true
+		sc.refusedConfig = true
 		return nil
 	}
 	return err
@@ -160,7 +160,7 @@ func (sc *scenario) observeDefaultBesideSingular(ctx context.Context, ref, singu
 // observeWhichCallback asks for one token and records which of the
 // scenario's callbacks ran for it, and the answer.
 func (sc *scenario) observeWhichCallback(ctx context.Context, provider, ref string, seconds int, name string) error {
-	if _, ok := sc.sessions[ref]; !ok && sc.tentative.refused {
+	if _, ok := sc.sessions[ref]; !ok && sc.refusedConfig {
 		sc.observe(name, "not asked: the SDK refused the session's config")
 		return nil
 	}

@@ -58,7 +58,11 @@ type scenario struct {
 	failedStep    string        // the text of the step that failed, if one did
 	turnTimeout   time.Duration // how long a turn may take (turnTimeout; shorter in tests)
 
-	tentative tentativeState // see tentative_steps.go
+	// Token requests the runtime sent without waiting for their answers
+	// ("... and does not wait for the answer"), awaited by later steps.
+	pendingTokens []*fakeruntime.PendingToken
+	secret        string // this scenario's random token stem, see secretStem
+	refusedConfig bool   // the SDK refused the session config an observation gave it
 
 	leaveGate func() // ends the scenario's turn at the Gate
 }

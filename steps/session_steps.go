@@ -100,7 +100,7 @@ func (sc *scenario) modelRequestsPerTurn(n int) error {
 // expand replaces the placeholders "<model endpoint>" with the endpoint's
 // URL and "<secret>" with the scenario's random token stem (BT-17).
 func (sc *scenario) expand(s string) string {
-	s = strings.ReplaceAll(s, "<secret>", sc.tentative.secretStem())
+	s = strings.ReplaceAll(s, "<secret>", sc.secretStem())
 	return strings.ReplaceAll(s, "<model endpoint>", sc.model.URL())
 }
 

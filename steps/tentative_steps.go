@@ -15,24 +15,16 @@ import (
 	"conformance/internal/wirelog"
 )
 
-// tentativeState is what the steps of the tentative rules (BT-16, BT-17)
-// keep during a scenario.
-type tentativeState struct {
-	pending []*fakeruntime.PendingToken // token requests sent and not yet awaited
-	secret  string                      // this scenario's random token stem, see secretStem
-	refused bool                        // the SDK refused the session config an observation gave it
-}
-
 // secretStem returns the scenario's random stem for tokens ("<secret>" in
 // a feature): 24 random hex digits, so a match in a frame or in the SDK's
 // output can only be a copy of a token, never an accident.
-func (t *tentativeState) secretStem() string {
-	if t.secret == "" {
+func (sc *scenario) secretStem() string {
+	if sc.secret == "" {
 		b := make([]byte, 12)
 		_, _ = rand.Read(b)
-		t.secret = "sk" + hex.EncodeToString(b)
+		sc.secret = "sk" + hex.EncodeToString(b)
 	}
-	return t.secret
+	return sc.secret
 }
 
 // startedWithin bounds how long a callback may take to start once its
@@ -60,7 +52,7 @@ func (sc *scenario) askTokenNoWait(ctx context.Context, ref, provider string) er
 	}
 	// Not the step's ctx: godog may end it with the step, and the request
 	// must outlive the step. AskToken bounds it by the token timeout.
-	sc.tentative.pending = append(sc.tentative.pending,
+	sc.pendingTokens = append(sc.pendingTokens,
 		rt.StartAskToken(context.Background(), fakeruntime.TokenRequest{SessionID: id, ProviderName: provider}))
 	return nil
 }
@@ -144,10 +136,10 @@ func (sc *scenario) turnEndedWithin(ref string, ms int) error {
 // awaitPending waits for the answer to every request sent without waiting
 // (each bounded by the token timeout).
 func (sc *scenario) awaitPending() error {
-	if len(sc.tentative.pending) == 0 {
+	if len(sc.pendingTokens) == 0 {
 		return fmt.Errorf("the scenario sent no token request without waiting for it")
 	}
-	for _, p := range sc.tentative.pending {
+	for _, p := range sc.pendingTokens {
 		if _, err := p.Wait(); err != nil {
 			return err
 		}
@@ -161,7 +153,7 @@ func (sc *scenario) awaitPending() error {
 // t a callback returned, one frame per token. Anything else (an error
 // message, an event, a request) holding the stem is a leak.
 func (sc *scenario) tokensOnlyInTheirAnswers(ctx context.Context) error {
-	stem := sc.tentative.secretStem()
+	stem := sc.secretStem()
 	invs, err := sc.invocations(ctx)
 	if err != nil {
 		return err
@@ -211,7 +203,7 @@ func (sc *scenario) tokensOnlyInTheirAnswers(ctx context.Context) error {
 // tokensNotInOutput searches all the SDK wrote outside the driver's
 // answers (drivers/PROTOCOL.md, "Framing") for the secret stem.
 func (sc *scenario) tokensNotInOutput() error {
-	stem := sc.tentative.secretStem()
+	stem := sc.secretStem()
 	stdout, stderr, complete := sc.driver.SDKOutput()
 	for _, out := range []struct{ name, text string }{{"stdout", stdout}, {"stderr", stderr}} {
 		if i := strings.Index(out.text, stem); i >= 0 {
