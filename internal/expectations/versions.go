@@ -123,6 +123,24 @@ func IsLaterBuild(version string) bool {
 // range, or a list's items joined by ", ".
 func (v Versions) Written() string { return strings.Join(v.written, ", ") }
 
+// withUpperBound replaces the upper bounds of a range (its "<" and "<="
+// terms) by bound, or adds bound to a range without one: the range covers
+// the build being excluded, so each of its bounds is above the new one.
+func withUpperBound(alt, bound string) string {
+	terms := strings.Fields(strings.ReplaceAll(alt, ",", " "))
+	var kept []string
+	for i := 0; i < len(terms); i++ {
+		if strings.HasPrefix(terms[i], "<") {
+			if terms[i] == "<" || terms[i] == "<=" {
+				i++ // "< 1.0.18": the version is the next term
+			}
+			continue
+		}
+		kept = append(kept, terms[i])
+	}
+	return strings.Join(append(kept, bound), " ")
+}
+
 // Excluding returns the versions narrowed so that they no longer cover
 // version, which they do: each range covering it gets an upper bound
 // below it ("<=1.0.27" for the later build 1.0.27+pr.123, "<1.0.28" for
@@ -165,7 +183,7 @@ func (v Versions) Excluding(version string) (narrowed Versions, none bool, err e
 			if _, err := semver.StrictNewVersion(strings.TrimPrefix(alt, "v")); err == nil {
 				continue // the exact version itself
 			}
-			narrowedAlt := alt + " " + bound
+			narrowedAlt := withUpperBound(alt, bound)
 			if n, err := ParseVersions(narrowedAlt); err != nil {
 				return Versions{}, false, err
 			} else if bound[1] == '=' && !n.Contains(base.String()) {

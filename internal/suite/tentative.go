@@ -33,7 +33,7 @@ func splitTentative(v expectations.Verdict) (core, tentative expectations.Verdic
 	core.UnexpectedPasses, tentative.UnexpectedPasses = part(v.UnexpectedPasses)
 	core.NotApplicable, tentative.NotApplicable = part(v.NotApplicable)
 	core.Observed, tentative.Observed = part(v.Observed)
-	core.Stale, core.NotRun = v.Stale, v.NotRun
+	core.Stale, core.NotRun, core.Improvements = v.Stale, v.NotRun, v.Improvements
 	for rule, n := range v.NotApplicableByRule {
 		if !slices.ContainsFunc(tentative.NotApplicable, func(j expectations.Judged) bool { return slices.Contains(j.Tags, "@"+rule) }) {
 			if core.NotApplicableByRule == nil {
