@@ -59,7 +59,7 @@ func Comment(w io.Writer, in CommentInput) error {
 	fmt.Fprintln(&b, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range runs {
 		if why := r.DidNotRun(); why != "" {
-			fmt.Fprintf(&b, "| `%s` | **did not run** | %s | | | | | | | |\n", r.Label, cell(shortMessage(why)))
+			fmt.Fprintf(&b, "| `%s` | **did not run** | %s | | | | | | | |\n", r.Label, cell(gist(why)))
 			continue
 		}
 		v := r.Verdict
@@ -68,7 +68,7 @@ func Comment(w io.Writer, in CommentInput) error {
 	}
 	for _, r := range runs {
 		if r.Error != nil {
-			fmt.Fprintf(&b, "\n- `%s` **did not run**: %s: %s", r.Label, r.Error.Step, cell(shortMessage(r.Error.Message)))
+			fmt.Fprintf(&b, "\n- `%s` **did not run**: %s: %s", r.Label, r.Error.Step, cell(gist(r.Error.Message)))
 		}
 		for _, j := range r.Verdict.UnexpectedFailures {
 			fmt.Fprintf(&b, "\n- `%s` unexpected failure: %s **%s**: %s", r.Label, ruleTags(j.Tags), j.Scenario, cell(shortMessage(j.Message)))

@@ -55,8 +55,8 @@ func Gate(w io.Writer, runs []results.Run, asked Asked) bool {
 			fmt.Fprintf(w, "%-8s %s: %s\n", "NOT RUN", r.Label, r.NotRun)
 		case r.Error != nil:
 			ok = false
-			fmt.Fprintf(w, "%-8s %s: did not run: %s\n", "ERROR", r.Label, shortMessage(r.Error.String()))
-			fmt.Fprintf(w, "::error title=%s did not run::%s\n", r.Label, annotation(r.Error.String()))
+			fmt.Fprintf(w, "%-8s %s: did not run: %s\n", "ERROR", r.Label, gist(r.Error.String()))
+			fmt.Fprintf(w, "::error title=%s did not run::%s\n", r.Label, annotation(gist(r.Error.String())))
 		case r.OK:
 			fmt.Fprintf(w, "%-8s %s (%s %s): %s\n", "ok", r.Label, r.SDK, r.SDKVersion, r.Verdict.Summary())
 			for _, k := range r.Verdict.Improvements {
@@ -122,6 +122,20 @@ func ruleTags(tags []string) string {
 		return "(no rule)"
 	}
 	return strings.Join(rules, ",")
+}
+
+// gist is a long message's first line and, when it has more, its last
+// non-blank one: a tool's failure says what ran first and what went wrong
+// last (pip's "TOMLDecodeError: ...", a compiler's error).
+func gist(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	first := shortMessage(lines[0])
+	for i := len(lines) - 1; i > 0; i-- {
+		if last := strings.TrimSpace(lines[i]); last != "" {
+			return first + " … " + shortMessage(last)
+		}
+	}
+	return first
 }
 
 // annotation makes a message one GitHub workflow-command line.
