@@ -36,7 +36,7 @@ override SDK_SOURCE := $(if $(SDK_SOURCE),$(abspath $(SDK_SOURCE)))
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL
 
-.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix test-containers
+.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -181,9 +181,10 @@ test test-containers: BASE_IMAGE_SDKS = $(sort $(subst $(comma), ,$(TEST_CONTAIN
 
 test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) over $(TEST_GEN1_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and java in containers
 	@[ -n "$(JAVA_SOURCES)" ] || echo "note: no Java release archives (JAVA_SOURCES, ../shared/sdk-sources/copilot-sdk-java-*.tar.gz): Java's features are not run"
-	SDK='$(TEST_GEN2_ENTRIES)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
-	SDK='$(TEST_GEN1_ENTRIES)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_GEN1_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= $(GO) test -count=1 -timeout 60m -run '^TestConformance$$' ./steps
+	SDK='$(TEST_GEN2_ENTRIES)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= IMPROVEMENTS=fail CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
+	SDK='$(TEST_GEN1_ENTRIES)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_GEN1_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= IMPROVEMENTS=fail $(GO) test -count=1 -timeout 60m -run '^TestConformance$$' ./steps
 	$(MAKE) --no-print-directory check-reports
+	$(MAKE) --no-print-directory ci-matrix-sdk
 	$(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
 	$(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
 	$(MAKE) --no-print-directory test-containers
@@ -248,6 +249,9 @@ SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
 
 ci-matrix: ## rehearse the CI workflow here: each cell of its matrix (CELLS='node/*/*,go/fake/tcp' narrows) in its own results folder, then its merge job; results/ci-matrix/
 	SDK_SOURCE_ARCHIVES='$(SDK_SOURCE_ARCHIVES)' $(GO) run ./internal/cmd/cimatrix -cells '$(CELLS)'
+
+ci-matrix-sdk: ## rehearse .github/workflows/sdk-conformance.yml as an SDK's CI calls it, on three pull requests to a git repository of the Python SDK's 1.0.17 (a fix of BT-8, a broken BT-6, a broken install); results/ci-rehearsal/ (docs/sdk-ci.md)
+	SDK_CI_REHEARSAL=1 $(GO) test -count=1 -timeout 15m -v -run '^TestTheReusableWorkflowRehearsal$$' ./internal/cimatrix
 
 docker-engine: ## start a Docker engine if none answers (dockerd as these machines need it; see docker/README.md)
 	bash docker/engine.sh

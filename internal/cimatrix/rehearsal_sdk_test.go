@@ -84,7 +84,7 @@ func TestTheReusableWorkflowRehearsal(t *testing.T) {
 			start := time.Now()
 			c := CallerRehearsal{Workflow: filepath.Join(root, ".github", "workflows", "sdk-conformance.yml"), Job: "conformance",
 				Root: root, Workspace: workspace, PR: pr.number, Output: &out,
-				Inputs: map[string]string{"sdk": "python", "sdk-source": ".", "suite-repository": "OWNER/conformance-suite", "suite-ref": "v0",
+				Inputs: map[string]string{"sdk": "python", "sdk-source": ".", "suite-repository": "OWNER/bearer-token-conformance", "suite-ref": "v0",
 					"runtime": "fake", "transport": "tcp", "tags": "@BT-6,@BT-8"}}
 			err := c.Run(ctx)
 			t.Logf("PR %s: the job took %s", pr.number, time.Since(start).Round(time.Second))
