@@ -15,6 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"conformance/internal/contract"
+	"conformance/internal/dashboard"
+	"conformance/internal/expectations"
 	"conformance/internal/results"
 )
 
@@ -59,7 +62,8 @@ func TestTheReusableWorkflowRehearsal(t *testing.T) {
 	}{
 		{"101", "fix-bt8", fixBT8, true,
 			[]string{"::notice title=improvement: python@1.0.17+pr.101::", "ok       python@1.0.17+pr.101"},
-			[]string{"#### Improvement in `python@1.0.17+pr.101`", `+    versions: ">=1.0.4 <=1.0.17"`, "Nothing to compare with"}},
+			[]string{"#### Improvement in `python@1.0.17+pr.101`", `+    versions: ">=1.0.4 <=1.0.17"`,
+				"Beside the other SDKs' latest results", "| rule | node 1.0.14 g2 |", "| python 1.0.17+pr.101+source g2 |"}},
 		{"102", "bearer-prefix", bearerPrefix, false,
 			[]string{"FAIL     python@1.0.17+pr.102", "unexpected failure: BT-6 The token is answered as returned, with no prefix added and nothing trimmed"},
 			[]string{"unexpected failure: BT-6 **The token is answered as returned, with no prefix added and nothing trimmed**"}},
@@ -78,14 +82,20 @@ func TestTheReusableWorkflowRehearsal(t *testing.T) {
 			pr.change(t, sdkDir)
 			git(t, sdkDir, "commit", "--quiet", "-am", pr.branch)
 
+			inputs := map[string]string{"sdk": "python", "sdk-source": ".", "suite-repository": "OWNER/bearer-token-conformance", "suite-ref": "v0",
+				"runtime": "fake", "transport": "tcp", "tags": "@BT-6,@BT-8"}
+			if pr.number == "101" {
+				// A parity.json of the suite's scheduled run, as an artifact
+				// downloaded into the workspace.
+				writeParity(t, root, filepath.Join(workspace, "nightly", "parity.json"))
+				inputs["compare-parity"] = "nightly/parity.json"
+			}
 			var out bytes.Buffer
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 			start := time.Now()
 			c := CallerRehearsal{Workflow: filepath.Join(root, ".github", "workflows", "sdk-conformance.yml"), Job: "conformance",
-				Root: root, Workspace: workspace, PR: pr.number, Output: &out,
-				Inputs: map[string]string{"sdk": "python", "sdk-source": ".", "suite-repository": "OWNER/bearer-token-conformance", "suite-ref": "v0",
-					"runtime": "fake", "transport": "tcp", "tags": "@BT-6,@BT-8"}}
+				Root: root, Workspace: workspace, PR: pr.number, Output: &out, Inputs: inputs}
 			err := c.Run(ctx)
 			t.Logf("PR %s: the job took %s", pr.number, time.Since(start).Round(time.Second))
 			if pr.green {
@@ -101,6 +111,9 @@ func TestTheReusableWorkflowRehearsal(t *testing.T) {
 			require.NoError(t, cerr, "the comment step ran (if: always())")
 			for _, s := range pr.comment {
 				assert.Contains(t, string(comment), s)
+			}
+			if pr.green {
+				assert.NotContains(t, string(comment), "Unexpected results", "an improvement is not an unexpected result")
 			}
 			runs, lerr := results.LoadAll(c.ResultsDir())
 			require.NoError(t, lerr)
@@ -127,6 +140,23 @@ func TestTheReusableWorkflowRehearsal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeParity writes a parity.json as make dashboard would from a
+// scheduled run's results: here one node run that passed BT-6's
+// scenarios.
+func writeParity(t *testing.T, root, path string) {
+	t.Helper()
+	rules, err := contract.Load(filepath.Join(root, "features"))
+	require.NoError(t, err)
+	node := results.Run{Label: "node", SDK: "node", SDKVersion: "1.0.14", Generation: 2, Runtime: "fake", Transport: "tcp", Runner: "local", OK: true,
+		Verdict: expectations.Verdict{Passed: []expectations.Judged{{Result: expectations.Result{Feature: "token_requests",
+			Scenario: "The token is answered as returned, with no prefix added and nothing trimmed", Tags: []string{"@BT-6"}, Status: expectations.Passed}}}}}
+	p := dashboard.Build(rules, dashboard.Input{Runs: []dashboard.LoadedRun{{Run: node}}}, "0.7.0", "the nightly")
+	var b bytes.Buffer
+	require.NoError(t, p.JSON(&b))
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, b.Bytes(), 0o644))
 }
 
 // pythonWheel downloads the release's wheel from PyPI once, into dir.

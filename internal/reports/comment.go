@@ -7,6 +7,7 @@ import (
 
 	"conformance/internal/contract"
 	"conformance/internal/dashboard"
+	"conformance/internal/expectations"
 	"conformance/internal/results"
 )
 
@@ -101,7 +102,7 @@ func Comment(w io.Writer, in CommentInput) error {
 		b.WriteString("\nNothing to compare with: no parity.json of the suite's scheduled run was given (the workflow's `compare-parity` input).\n")
 	} else {
 		fmt.Fprintf(&b, "\n### Beside the other SDKs' latest results (%s)\n\n", in.CompareFrom)
-		merged := MergeParity(*in.Compare, dashboard.Build(in.Rules, dashboard.Input{Runs: in.Runs}, "", ""))
+		merged := MergeParity(*in.Compare, dashboard.Build(in.Rules, dashboard.Input{Runs: improvementsAsPasses(in.Runs)}, "", ""))
 		var m strings.Builder
 		if err := merged.Comment(&m); err != nil {
 			return err
@@ -111,6 +112,37 @@ func Comment(w io.Writer, in CommentInput) error {
 	b.WriteString("\nThe full reports (junit.xml, cucumber.json, verdict.json, wire logs) are in the run's artifacts.\n")
 	_, err := io.WriteString(w, clipComment(b.String(), dashboard.CommentLimit))
 	return err
+}
+
+// improvementsAsPasses returns the runs with, for a run that allowed
+// improvements (IMPROVEMENTS=notice), each improved scenario's pass as a
+// plain pass: in the comparison it is what the build does, and the
+// comment's improvement section says what to change in the expectations.
+func improvementsAsPasses(runs []dashboard.LoadedRun) []dashboard.LoadedRun {
+	out := make([]dashboard.LoadedRun, len(runs))
+	for i, r := range runs {
+		out[i] = r
+		if r.Improvements != results.ImprovementsNotice || len(r.Verdict.Improvements) == 0 {
+			continue
+		}
+		improved := map[string]bool{}
+		for _, k := range r.Verdict.Improvements {
+			improved[k.Scenario] = true
+		}
+		v := r.Verdict
+		v.Passed = append([]expectations.Judged(nil), v.Passed...)
+		v.UnexpectedPasses = nil
+		for _, j := range r.Verdict.UnexpectedPasses {
+			if improved[j.Scenario] {
+				j.Expected = false
+				v.Passed = append(v.Passed, j)
+			} else {
+				v.UnexpectedPasses = append(v.UnexpectedPasses, j)
+			}
+		}
+		out[i].Verdict = v
+	}
+	return out
 }
 
 // clipComment cuts a comment to limit bytes, on a line boundary, with a
