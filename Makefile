@@ -36,10 +36,16 @@ override SDK_SOURCE := $(if $(SDK_SOURCE),$(abspath $(SDK_SOURCE)))
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL
 
-.PHONY: help setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
+.PHONY: help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
 
-help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+# help expands each description's variables: it feeds them, as $(info)
+# lines, to a second make that reads this Makefile first, so that they show
+# the values they have now (e.g. make help SDK=python).
+help: ## list the targets, with the values their variables have now
+	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) \
+	  | awk -F':.*## ' '{printf "$$(info $$(empty)  %-12s %s)\n", $$1, $$2}' \
+	  | $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -f - help-values
+help-values: ; @:
 
 # Go and rustup's cargo where their installers put them, after the
 # user's own PATH.
@@ -48,9 +54,14 @@ export PATH := $(PATH):/usr/local/go/bin:$(HOME)/.cargo/bin
 # What setup checks (scripts/prerequisites.sh): the toolchains of the SDKs
 # a target runs, and what make test needs besides. SDK=all runs what this
 # machine has, so it checks nothing more than Go.
-SETUP_PARTS ?= $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(subst +, ,$(s))))))
-conformance bench: SETUP_PARTS = $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(subst +, ,$(s)))))) $(if $(filter container,$(RUNNER)),container)
-test: SETUP_PARTS = node python rust java dashboard container reports workflows
+# The SDKs a build list names are asked of internal/cmd/plan, which reads
+# it as every command does (package build); a bad spelling fails there,
+# with the one message that lists the known SDKs.
+PLAN = $(GO) run ./internal/cmd/plan
+sdk_names = $(shell $(PLAN) sdk-names '$(1)')
+SETUP_PARTS ?= $(call sdk_names,$(SDK))
+conformance bench: SETUP_PARTS = $(call sdk_names,$(SDK)) $(if $(filter container,$(RUNNER)),container)
+test: SETUP_PARTS = $(TEST_SDKS) dashboard container reports workflows
 
 setup: ## check (as root on Debian: install) what $(SETUP_PARTS) need, in one message if something is missing; download the suite's Go modules (drivers install their SDKs on first use)
 	@bash scripts/prerequisites.sh $(sort $(SETUP_PARTS))
@@ -59,7 +70,7 @@ setup: ## check (as root on Debian: install) what $(SETUP_PARTS) need, in one me
 # RUNNER=container needs an engine and the base images first.
 CONFORMANCE_NEEDS = setup $(if $(filter container,$(RUNNER)),docker-base-images)
 
-conformance: $(CONFORMANCE_NEEDS) ## run the features against $(SDK) (node, go, python, rust, java, dotnet, all, or a comma-separated list); reports in results/
+conformance: $(CONFORMANCE_NEEDS) ## run the features against $(SDK) (builds, comma-separated: <sdk>, <sdk>@<version>, <sdk>+<source>, or all; docs/adding-an-sdk.md); reports in results/
 	$(GO) test -count=1 -timeout 60m -v -run '^TestConformance$$' ./steps
 
 BENCH_N          ?= 200
@@ -98,6 +109,9 @@ SOAK                ?=
 dashboard: ## the parity dashboard from the runs under $(RESULTS) (RESULTS=<dir>,<dir> merges folders), flaky scenarios marked from soak.json there or $(SOAK): dashboard.html, parity.json, parity-comment.md in $(DASHBOARD_OUT)
 	$(GO) run ./internal/cmd/dashboard -results '$(RESULTS)' -out '$(DASHBOARD_OUT)' -soak '$(SOAK)' $(if $(ALLOW_MIXED_COMMITS),-allow-mixed-commits)
 
+findings: ## rewrite docs/findings.md from expectations/*.yaml and the features' observed scenarios (a unit test fails while it differs)
+	$(GO) run ./internal/cmd/findings
+
 rule-tables: ## rewrite the rule tables of README.md and CONTRACT.md from the features (a unit test fails while they differ)
 	$(GO) run ./internal/cmd/ruletables -features features README.md CONTRACT.md
 
@@ -126,63 +140,35 @@ cross: ## the suite builds and vets on macOS and Windows too, where SDK maintain
 	GOOS=darwin $(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
 
-# The SDK builds CI checks, on both runtimes and over both transports: the
-# pinned ones, and 1.0.4 of each SDK (contract generation 1; about 5 min
-# for its stdio runs, since scenarios run four at once). Java
-# comes from the release sources in JAVA_SOURCES (the Maven registry here
-# does not serve its SDK: README, "Java"), an entry java+<archive> each.
-# Not dotnet: no .NET toolchain here.
-TEST_GEN2_SDKS ?= node,go,python,rust
-TEST_GEN1_SDKS ?= node@1.0.4,python@1.0.4,go@v1.0.4,rust@1.0.4
-# The archives are CI's inputs (beside the checkout); a checkout without
-# them runs the rest and says so (see the test target).
-JAVA_GEN2_SOURCE ?= $(wildcard $(abspath ../shared/sdk-sources/copilot-sdk-java-1.0.11.tar.gz))
-JAVA_GEN1_SOURCE ?= $(wildcard $(abspath ../shared/sdk-sources/copilot-sdk-java-1.0.4.tar.gz))
-JAVA_SOURCES      = $(strip $(JAVA_GEN2_SOURCE) $(JAVA_GEN1_SOURCE))
-java_entries      = $(foreach a,$(1),$(comma)java+$(a))
-java_labels       = $(foreach a,$(1),$(comma)java@$(patsubst copilot-sdk-java-%.tar.gz,%,$(notdir $(a)))+source)
-TEST_GEN2_ENTRIES = $(subst $(space),,$(TEST_GEN2_SDKS)$(call java_entries,$(JAVA_GEN2_SOURCE)))
-TEST_GEN1_ENTRIES = $(subst $(space),,$(TEST_GEN1_SDKS)$(call java_entries,$(JAVA_GEN1_SOURCE)))
-# The labels of those builds (results/<label>/), for the differential
-# check: a source build is named by the version its archive holds.
-TEST_LABELS     ?= $(subst $(space),,$(TEST_GEN2_SDKS),$(TEST_GEN1_SDKS)$(call java_labels,$(JAVA_SOURCES)))
-TEST_RUNTIMES   ?= fake,real
-TEST_TRANSPORTS ?= tcp,stdio
-TEST_GEN1_TRANSPORTS ?= tcp,stdio
-
-# The SDKs whose mutants CI runs (java from its release's source archive,
-# which CI has at ../shared/sdk-sources), and the sets it runs in rotating
-# parts to stay within its time (see mutants). Not rust: its unpatched copy
-# alone recompiles the SDK crate (minutes on 2 cores) and each mutant again;
-# make mutants SDK=rust runs its set on its own.
-TEST_MUTANT_SDKS  ?= node,go,python,java
-TEST_MUTANT_PARTS ?= node=2,python=2,java=5
-
-# The SDK builds CI also runs with each driver in a container, over each of
-# TEST_CONTAINER_TRANSPORTS (TCP: each image's stdio transport is checked by
-# internal/container's test, which is cheaper than a second run of the
-# features), and the driver images whose build and handshake
-# internal/container's test checks. Java in a container is built from the
-# SDK's source archive (TEST_CONTAINER_JAVA_SOURCE, a CI input: the Maven
-# registry here does not serve the SDK). Not dotnet: its images come from
-# Microsoft's registry and need NuGet, and these machines reach neither
-# (docker/dotnet.Dockerfile).
-TEST_CONTAINER_SDKS        ?= node,go,python,rust
-TEST_CONTAINER_TRANSPORTS  ?= tcp
-TEST_CONTAINER_JAVA_SOURCE ?= $(CURDIR)/../shared/sdk-sources/copilot-sdk-java-1.0.11.tar.gz
-TEST_IMAGE_SDKS            ?= node,go,python,rust
+# What make test runs comes from the CI plan, ci/plan.yaml, which the
+# conformance workflow's build list must agree with (internal/ciplan's
+# test): TEST_GEN2_* (the pinned builds, with every package's unit tests)
+# and TEST_GEN1_* (1.0.4 of each SDK, contract generation 1), each
+# ENTRIES on its RUNTIMES over its TRANSPORTS; TEST_LABELS, their labels
+# for the differential check; TEST_MUTANT_SDKS and TEST_MUTANT_PARTS;
+# TEST_CONTAINER_SDKS and TEST_CONTAINER_SOURCES with RUNNER=container over
+# TEST_CONTAINER_TRANSPORTS; TEST_IMAGE_SDKS, the images internal/container's
+# test checks; TEST_MISSING_ARCHIVES, the release source archives this
+# checkout lacks (their builds are left out, with a note). Read only for
+# the targets that use them; each may be overridden (make test
+# TEST_MUTANT_SDKS=node).
+ifneq ($(filter test test-containers help-values,$(MAKECMDGOALS)),)
+$(foreach kv,$(shell $(PLAN) make-vars || echo 'PLAN_FAILED|yes'),$(eval $(word 1,$(subst |, ,$(kv))) ?= $(word 2,$(subst |, ,$(kv)))))
+$(if $(PLAN_FAILED),$(error ci/plan.yaml could not be read: see the message above (go run ./internal/cmd/plan make-vars)))
+TEST_SDKS := $(shell $(PLAN) test-sdks)
+endif
 
 # The SDKs whose base images docker-base-images provides: empty means every
 # docker/*.Dockerfile (best effort); conformance and test narrow it to the
 # SDKs they run in containers.
 BASE_IMAGE_SDKS ?=
-conformance: BASE_IMAGE_SDKS = $(filter-out all,$(foreach s,$(subst $(comma), ,$(SDK)),$(firstword $(subst @, ,$(subst +, ,$(s))))))
-test test-containers: BASE_IMAGE_SDKS = $(sort $(subst $(comma), ,$(TEST_CONTAINER_SDKS) $(TEST_IMAGE_SDKS)) $(if $(TEST_CONTAINER_JAVA_SOURCE),java))
+conformance: BASE_IMAGE_SDKS = $(call sdk_names,$(SDK))
+test test-containers: BASE_IMAGE_SDKS = $(sort $(call sdk_names,$(TEST_CONTAINER_SDKS)) $(if $(TEST_CONTAINER_SOURCES),$(call sdk_names,$(TEST_CONTAINER_SOURCES))) $(call sdk_names,$(TEST_IMAGE_SDKS)))
 
-test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_RUNTIMES) runtimes over $(TEST_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) over $(TEST_GEN1_TRANSPORTS), the mutant SDKs each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and java in containers
-	@[ -n "$(JAVA_SOURCES)" ] || echo "note: no Java release archives (JAVA_SOURCES, ../shared/sdk-sources/copilot-sdk-java-*.tar.gz): Java's features are not run"
-	SDK='$(TEST_GEN2_ENTRIES)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= IMPROVEMENTS=fail CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
-	SDK='$(TEST_GEN1_ENTRIES)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_GEN1_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= IMPROVEMENTS=fail $(GO) test -count=1 -timeout 60m -run '^TestConformance$$' ./steps
+test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_GEN2_RUNTIMES) runtimes over $(TEST_GEN2_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) on $(TEST_GEN1_RUNTIMES) over $(TEST_GEN1_TRANSPORTS), the mutants of $(TEST_MUTANT_SDKS) each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and $(TEST_CONTAINER_SOURCES) in containers (ci/plan.yaml)
+	@[ -z "$(TEST_MISSING_ARCHIVES)" ] || echo "note: no release source archive $(TEST_MISSING_ARCHIVES) (ci/plan.yaml's archives): those builds' features are not run"
+	SDK='$(TEST_GEN2_ENTRIES)' RUNTIME=$(TEST_GEN2_RUNTIMES) TRANSPORT=$(TEST_GEN2_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= IMPROVEMENTS=fail CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 80m ./...
+	SDK='$(TEST_GEN1_ENTRIES)' RUNTIME=$(TEST_GEN1_RUNTIMES) TRANSPORT=$(TEST_GEN1_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= IMPROVEMENTS=fail $(GO) test -count=1 -timeout 60m -run '^TestConformance$$' ./steps
 	$(MAKE) --no-print-directory check-reports
 	$(MAKE) --no-print-directory ci-matrix-sdk
 	$(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
@@ -200,9 +186,9 @@ endif
 # behind: docker-clean removes the suite's containers, images and their
 # build cache, and the engine itself is stopped by whoever started it
 # (.ci/run: docker/engine.sh stop).
-test-containers: docker-base-images ## $(TEST_CONTAINER_SDKS), and java from $(TEST_CONTAINER_JAVA_SOURCE), with RUNNER=container over $(TEST_CONTAINER_TRANSPORTS) (fake runtime), then docker-clean and a check that nothing is left
+test-containers: docker-base-images ## $(TEST_CONTAINER_SDKS), and $(TEST_CONTAINER_SOURCES), with RUNNER=container over $(TEST_CONTAINER_TRANSPORTS) (fake runtime), then docker-clean and a check that nothing is left
 	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=$(TEST_CONTAINER_TRANSPORTS) RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 40m -run '^TestConformance$$' ./steps
-	$(if $(TEST_CONTAINER_JAVA_SOURCE),SDK=java RUNTIME=fake TRANSPORT=$(TEST_CONTAINER_TRANSPORTS) RUNNER=container SDK_VERSION= SDK_SOURCE='$(TEST_CONTAINER_JAVA_SOURCE)' TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps)
+	$(if $(TEST_CONTAINER_SOURCES),SDK='$(TEST_CONTAINER_SOURCES)' RUNTIME=fake TRANSPORT=$(TEST_CONTAINER_TRANSPORTS) RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps)
 	$(MAKE) --no-print-directory docker-clean
 	bash docker/leftovers.sh
 

@@ -3,6 +3,8 @@
 #
 #   scripts/prerequisites.sh go node python rust java dashboard container reports workflows
 #
+# An SDK's part is checked by drivers/<sdk>/prerequisites.sh.
+#
 # What is missing and Debian packages provide is installed with apt-get
 # when this runs as root on Debian (a fresh CI machine); everything else
 # missing (or all of it, when installing is not possible) is named in one
@@ -27,37 +29,6 @@ check_go() {
     need "Go >= $go_wanted" "https://go.dev/dl/ (unpacked into /usr/local/go; the Makefile also looks there)"
   elif ! version_ge "$(go env GOVERSION | sed 's/^go//')" "$go_wanted"; then
     need "Go >= $go_wanted (found $(go env GOVERSION))" "https://go.dev/dl/"
-  fi
-}
-check_node() {
-  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    need "Node.js >= 20.19 with npm" "https://nodejs.org/ or Debian's nodejs and npm packages where they are new enough"
-  elif ! version_ge "$(node --version | sed 's/^v//')" 20.19; then
-    need "Node.js >= 20.19 (found $(node --version))" "https://nodejs.org/"
-  fi
-}
-check_python() {
-  if ! command -v python3 >/dev/null; then
-    need "Python >= 3.11 with venv" "apt-get install python3 python3-venv (Debian 12 has 3.11)" python3-venv
-  elif ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-    need "Python >= 3.11 (found $(python3 --version 2>&1))" "https://www.python.org/ or pyenv"
-  elif ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-    need "Python's venv with pip" "apt-get install python3-venv" python3-venv
-  fi
-}
-check_rust() {
-  if ! command -v cargo >/dev/null; then
-    need "Rust (cargo >= 1.94)" "https://rustup.rs/ (installs into ~/.cargo/bin; the Makefile also looks there)"
-  elif ! version_ge "$(cargo --version | awk '{print $2}')" 1.94; then
-    need "cargo >= 1.94 (found $(cargo --version))" "rustup update stable"
-  fi
-}
-check_java() {
-  if ! command -v javac >/dev/null || ! command -v java >/dev/null; then
-    need "JDK 17 or later" "apt-get install openjdk-17-jdk-headless" openjdk-17-jdk-headless
-  fi
-  if ! command -v mvn >/dev/null; then
-    need "Maven" "apt-get install maven" maven
   fi
 }
 check_dashboard() { # the dashboard's screenshot test
@@ -86,12 +57,17 @@ check_container() { # RUNNER=container: an engine started by docker/engine.sh
 
 check_go
 for part in "$@"; do
-  case "$part" in
-  go) ;; # checked always: the suite is Go
-  node | python | rust | java | dashboard | container | reports | workflows) "check_$part" ;;
-  dotnet) command -v dotnet >/dev/null || need ".NET SDK 8" "https://dotnet.microsoft.com/download" ;;
-  *) echo "prerequisites.sh: unknown part $part" >&2; exit 2 ;;
-  esac
+  if [ -f "drivers/$part/prerequisites.sh" ]; then
+    # An SDK's toolchain: its driver folder says what it needs.
+    # shellcheck source=/dev/null
+    source "drivers/$part/prerequisites.sh"
+    check_sdk
+  else
+    case "$part" in
+    dashboard | container | reports | workflows) "check_$part" ;;
+    *) echo "prerequisites.sh: unknown part $part" >&2; exit 2 ;;
+    esac
+  fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

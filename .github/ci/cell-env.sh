@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets SDK, SDK_VERSION and SDK_SOURCE for one cell of the conformance
-# matrix (.github/workflows/conformance.yml), as KEY=value lines appended
+# Sets SDK (the build, as internal/build spells it) for one cell of the
+# conformance matrix (.github/workflows/conformance.yml), as KEY=value lines appended
 # to $GITHUB_ENV, which the cell's next steps (make conformance) read.
 #
 # In:  BUILD_SDK      the SDK (node, python, go, rust, java, dotnet)
@@ -43,9 +43,18 @@ elif [ -z "$version" ] && [ "${EVENT:-}" = schedule ]; then
   [ -n "$version" ] || { echo "cell-env: no newest version found for $BUILD_SDK" >&2; exit 1; }
 fi
 
+# The build in the one spelling every command takes (internal/build):
+# <sdk>, <sdk>@<version> or <sdk>+<source>; SDK_VERSION and SDK_SOURCE are
+# emptied so that nothing from outside changes it.
+build="$BUILD_SDK"
+if [ -n "$source" ]; then
+  build="$BUILD_SDK+$source"
+elif [ -n "$version" ]; then
+  build="$BUILD_SDK@$version"
+fi
 {
-  echo "SDK=$BUILD_SDK"
-  echo "SDK_VERSION=$version"
-  echo "SDK_SOURCE=$source"
+  echo "SDK=$build"
+  echo "SDK_VERSION="
+  echo "SDK_SOURCE="
 } >> "$GITHUB_ENV"
-echo "cell: SDK=$BUILD_SDK SDK_VERSION=$version SDK_SOURCE=$source"
+echo "cell: SDK=$build"

@@ -291,9 +291,10 @@ func lintCaller(t *testing.T, actionlint string, reusable []byte, caller string)
 	return string(out), err
 }
 
-// The README's copy-paste examples for SDK repositories, each checked by
-// actionlint against the reusable workflow they call (its inputs, their
-// types, the required ones), so the README cannot drift from the workflow.
+// The copy-paste examples for SDK repositories, in the README's section and
+// in docs/sdk-ci.md (one per SDK), each checked by actionlint against the
+// reusable workflow they call (its inputs, their types, the required
+// ones), so the documents cannot drift from the workflow.
 func TestReadmeExamplesCallTheReusableWorkflowRight(t *testing.T) {
 	root := repoRoot(t)
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
@@ -301,33 +302,55 @@ func TestReadmeExamplesCallTheReusableWorkflowRight(t *testing.T) {
 	_, section, ok := strings.Cut(string(readme), "## Use it in your SDK's CI\n")
 	require.True(t, ok, "README has the section")
 	section, _, _ = strings.Cut(section, "\n## ")
+	require.Contains(t, section, "```yaml\n", "README's section shows an example")
+	docs := map[string]string{"README.md": section}
+	// The full guide, with an example per SDK, is written apart
+	// (docs/sdk-ci.md); until it exists only the README's are checked.
+	guide, err := os.ReadFile(filepath.Join(root, "docs", "sdk-ci.md"))
+	if err == nil {
+		docs["docs/sdk-ci.md"] = string(guide)
+	} else {
+		t.Logf("docs/sdk-ci.md: %v; checking the README's examples only", err)
+	}
 	reusable, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "sdk-conformance.yml"))
 	require.NoError(t, err)
 	actionlint := actionlintBinary(t)
 
-	const remote = "OWNER/bearer-token-conformance/.github/workflows/sdk-conformance.yml@v1"
+	// The examples pin the suite's version (VERSION), which exists.
+	versionFile, err := os.ReadFile(filepath.Join(root, "VERSION"))
+	require.NoError(t, err)
+	version := "v" + strings.TrimSpace(string(versionFile))
+	remote := "OWNER/bearer-token-conformance/.github/workflows/sdk-conformance.yml@" + version
 	const local = "./.github/workflows/sdk-conformance.yml"
 	sdks := map[string]bool{}
 	var first string
-	for _, b := range strings.Split(section, "```yaml\n")[1:] {
-		example, _, _ := strings.Cut(b, "```")
-		require.Contains(t, example, remote)
-		for _, line := range strings.Split(example, "\n") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "sdk: "); ok {
-				sdks[v] = true
+	for doc, text := range docs {
+		for _, b := range strings.Split(text, "```yaml\n")[1:] {
+			example, _, _ := strings.Cut(b, "```")
+			if !strings.Contains(example, "sdk-conformance.yml") {
+				continue // another YAML snippet, not a caller
 			}
+			require.Contains(t, example, remote, doc)
+			for _, line := range strings.Split(example, "\n") {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(line), "sdk: "); ok {
+					sdks[v] = true
+				}
+			}
+			caller := strings.ReplaceAll(example, remote, local)
+			assert.Contains(t, example, "suite-ref: "+version, "%s: suite-ref is the version in uses:", doc)
+			if first == "" && strings.Contains(caller, "suite-ref: "+version) {
+				first = caller
+			}
+			out, err := lintCaller(t, actionlint, reusable, caller)
+			assert.NoError(t, err, "%s example:\n%s\nactionlint:\n%s", doc, example, out)
 		}
-		caller := strings.ReplaceAll(example, remote, local)
-		if first == "" {
-			first = caller
-		}
-		out, err := lintCaller(t, actionlint, reusable, caller)
-		assert.NoError(t, err, "README example:\n%s\nactionlint:\n%s", example, out)
 	}
-	assert.Equal(t, map[string]bool{"node": true, "python": true, "go": true, "dotnet": true, "rust": true, "java": true}, sdks, "one example per SDK")
+	if _, ok := docs["docs/sdk-ci.md"]; ok {
+		assert.Equal(t, map[string]bool{"node": true, "python": true, "go": true, "dotnet": true, "rust": true, "java": true}, sdks, "one example per SDK")
+	}
 
 	// The check has teeth: a caller without a required input fails it.
-	broken := strings.Replace(first, "suite-ref: v1", "", 1)
+	broken := strings.Replace(first, "suite-ref: "+version, "", 1)
 	require.NotEqual(t, first, broken)
 	out, err := lintCaller(t, actionlint, reusable, broken)
 	require.Error(t, err)

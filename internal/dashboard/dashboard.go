@@ -26,14 +26,19 @@ import (
 	"conformance/internal/expectations"
 	"conformance/internal/matrix"
 	"conformance/internal/results"
+	"conformance/internal/sdk"
 )
 
-// SDKs is the column order: every SDK the suite has a driver for, so that
-// an SDK without a run still has its column, saying so.
-var SDKs = []string{"node", "python", "go", "dotnet", "rust", "java"}
-
-// sdkNames are the names a reader knows the SDKs by, where they differ.
-var sdkNames = map[string]string{"dotnet": ".NET"}
+// SDKs is the column order: every SDK the suite has a driver for (in the
+// order of their entries' Column, internal/sdk), so that an SDK without a
+// run still has its column, saying so.
+var SDKs = func() []string {
+	var names []string
+	for _, s := range sdk.Ordered() {
+		names = append(names, s.Name)
+	}
+	return names
+}()
 
 // States of a cell or of one configuration in it, worst first: a cell
 // shows the worst state of its configurations and scenarios.
@@ -409,11 +414,12 @@ func configOrder(r results.Run) string {
 	return rank(r.Runtime, "fake") + rank(r.Transport, "tcp") + rank(r.Runner, "local") + r.Label
 }
 
-func nameOf(sdk string) string {
-	if n, ok := sdkNames[sdk]; ok {
-		return n
+// nameOf is the name a reader knows an SDK by (".NET").
+func nameOf(name string) string {
+	if s, err := sdk.Lookup(name); err == nil {
+		return s.Title()
 	}
-	return sdk
+	return name
 }
 
 func indexOf(xs []string, x string) int {

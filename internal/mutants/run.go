@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"conformance/internal/expectations"
+	"conformance/internal/sdk"
 	"conformance/internal/suite"
 )
 
@@ -31,7 +32,10 @@ type Options struct {
 	// Progress gets one line per run; Log gets the runs' own output
 	// (installs, builds, godog's progress).
 	Progress, Log io.Writer
-	JavaArchive   string // see SourceOptions
+	Source        string // see SourceOptions
+	// Version, when set, is the release asked for (SDK=<sdk>@<version>):
+	// it must be the one the set's edits are written against.
+	Version string
 }
 
 // Outcome is what one mutant's run showed.
@@ -74,6 +78,9 @@ func Run(ctx context.Context, o Options) (*Score, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := set.isFor(o.Version); err != nil {
+		return nil, err
+	}
 	exp, err := expectations.Load(filepath.Join(o.Root, "expectations"), o.SDK)
 	if err != nil {
 		return nil, err
@@ -94,16 +101,19 @@ func Run(ctx context.Context, o Options) (*Score, error) {
 		return nil, err
 	}
 	fmt.Fprintf(o.Progress, "%s: copying the pinned SDK (%s)\n", o.SDK, set.Version)
-	source, err := Source(ctx, o.SDK, set.Version, SourceOptions{Root: o.Root, Dir: o.Work, Log: o.Log, JavaArchive: o.JavaArchive})
+	source, err := Source(ctx, o.SDK, set.Version, SourceOptions{Root: o.Root, Dir: o.Work, Log: o.Log, Source: o.Source})
 	if err != nil {
 		return nil, err
 	}
-	if o.SDK == "rust" {
-		// Each mutant rebuilds the copied crate; compiled incrementally
-		// (cargo does so for path crates only, not the registry's), a
-		// build redoes only what the edit touched. Cargo reads this from
-		// the environment of the builds internal/sdk starts.
-		if err := os.Setenv("CARGO_INCREMENTAL", "1"); err != nil {
+	s, err := sdk.Lookup(o.SDK)
+	if err != nil {
+		return nil, err
+	}
+	// Each mutant rebuilds the copied SDK: what makes that cheaper (Rust:
+	// incremental compilation) reaches the builds internal/sdk starts
+	// through the environment.
+	for k, v := range s.MutantEnv {
+		if err := os.Setenv(k, v); err != nil {
 			return nil, err
 		}
 	}
@@ -273,11 +283,14 @@ func Check(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	if err := set.isFor(o.Version); err != nil {
+		return err
+	}
 	if o.Work == "" {
 		// Not Run's folder: a check may run while a Run uses its copy.
 		o.Work = filepath.Join(o.Root, ".cache", "mutants", o.SDK+"-check")
 	}
-	source, err := Source(ctx, o.SDK, set.Version, SourceOptions{Root: o.Root, Dir: o.Work, Log: o.Log, JavaArchive: o.JavaArchive})
+	source, err := Source(ctx, o.SDK, set.Version, SourceOptions{Root: o.Root, Dir: o.Work, Log: o.Log, Source: o.Source})
 	if err != nil {
 		return err
 	}

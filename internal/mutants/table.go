@@ -172,3 +172,14 @@ func Apply(root string, m Mutant) (restore func() error, err error) {
 	}
 	return restore, nil
 }
+
+// isFor says whether the set fits a requested release (SDK=<sdk>@<version>;
+// empty: the set's own): a mutant's edits are text of one release, so a
+// set is run on that release only.
+func (s Set) isFor(version string) error {
+	if version == "" || strings.TrimPrefix(version, "v") == strings.TrimPrefix(s.Version, "v") {
+		return nil
+	}
+	return fmt.Errorf("%s@%s: mutants/%s.yaml's edits are written against %s %s, so its mutants run on that release only (SDK=%s or %s@%s)",
+		s.SDK, version, s.SDK, s.SDK, s.Version, s.SDK, s.SDK, s.Version)
+}

@@ -12,10 +12,21 @@ import (
 
 func init() {
 	register(SDK{
-		Name:      "dotnet",
-		Toolchain: ".NET SDK",
-		Programs:  []string{"dotnet"},
-		prepare:   prepareDotnet,
+		Name:        "dotnet",
+		Toolchain:   ".NET SDK",
+		Programs:    []string{"dotnet"},
+		prepare:     prepareDotnet,
+		DisplayName: ".NET",
+		Column:      3,
+		// NuGet is not reachable here: the upstream release tags (the v*
+		// tags the NuGet package follows) stand in for its version list.
+		Registry:          Registry{Kind: RegistryNuGet, Package: "GitHub.Copilot.SDK"},
+		TagPrefix:         "dotnet/",
+		ReleaseTags:       []string{"1.0.0", "1.0.1", "1.0.2", "1.0.4", "1.0.5", "1.0.6", "1.0.7", "1.0.8", "1.0.9", "1.0.11"},
+		ReleaseTagPattern: "v*",
+		Exempt: map[string]string{
+			"mutants": "no .NET toolchain or NuGet here to build a broken copy of the SDK against (docker/dotnet.Dockerfile)",
+		},
 	})
 }
 

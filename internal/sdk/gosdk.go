@@ -17,6 +17,16 @@ func init() {
 		prepare:   prepareGo,
 		// A checkout of the SDK repository (or its go/ folder) packed.
 		unpackArchives: true,
+		Column:         2,
+		Registry:       Registry{Kind: RegistryGoProxy, Package: goSDKModule, Lists: true},
+		TagPrefix:      "go/",
+		// The Go module proxy serves exact versions of the module but was
+		// seen to list none: the release tags stand in then (v1.0.13 and
+		// v1.0.14 added as the proxy was seen to serve them, 2026-11-28).
+		ReleaseTags: []string{"v1.0.0", "v1.0.1", "v1.0.2", "v1.0.4", "v1.0.5", "v1.0.6", "v1.0.7", "v1.0.8", "v1.0.9",
+			"v1.0.11", "v1.0.13", "v1.0.14"},
+		ReleaseTagPattern: "go/v*",
+		PinnedSource:      goPinnedSource,
 	})
 }
 

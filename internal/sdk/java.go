@@ -41,6 +41,15 @@ func init() {
 		// A packed checkout, e.g. the java/ folder at a release tag.
 		unpackArchives:  true,
 		declaredVersion: javaDeclaredVersion,
+		Column:          5,
+		// Maven Central here serves one unrelated version of the SDK: the
+		// upstream release tags stand in for its version list, and release
+		// source archives for its packages.
+		Registry:          Registry{Kind: RegistryMaven, Package: "com.github:copilot-sdk-java"},
+		TagPrefix:         "java/",
+		ReleaseTags:       []string{"1.0.0", "1.0.1", "1.0.4", "1.0.5", "1.0.6", "1.0.7", "1.0.8", "1.0.9", "1.0.11"},
+		ReleaseTagPattern: "java/v*",
+		PinnedSource:      javaPinnedSource,
 	})
 }
 

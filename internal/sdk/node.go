@@ -23,6 +23,10 @@ func init() {
 		Programs:        []string{"node", "npm"},
 		prepare:         prepareNode,
 		declaredVersion: nodeDeclaredVersion,
+		Column:          0,
+		Registry:        Registry{Kind: RegistryNPM, Package: "@github/copilot-sdk", Lists: true},
+		TagPrefix:       "nodejs/",
+		PinnedSource:    nodePinnedSource,
 	})
 }
 

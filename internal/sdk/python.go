@@ -22,6 +22,10 @@ func init() {
 		Programs:        []string{"python3"},
 		prepare:         preparePython,
 		declaredVersion: pythonDeclaredVersion,
+		Column:          1,
+		Registry:        Registry{Kind: RegistryPyPI, Package: pythonDistribution, Lists: true},
+		TagPrefix:       "python/",
+		PinnedSource:    pythonPinnedSource,
 	})
 }
 

@@ -24,6 +24,10 @@ func init() {
 		// A packed checkout, or a .crate as crates.io serves it.
 		unpackArchives:  true,
 		declaredVersion: rustDeclaredVersion,
+		Column:          4,
+		Registry:        Registry{Kind: RegistryCrates, Package: rustSDKCrate, Lists: true},
+		TagPrefix:       "rust/",
+		PinnedSource:    rustPinnedSource,
 	})
 }
 

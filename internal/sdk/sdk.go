@@ -68,6 +68,103 @@ type SDK struct {
 	// declares, and says where it read it; nil when the SDK's sources
 	// declare none (Go).
 	declaredVersion func(source string) (version, from string)
+
+	// DisplayName is the name readers know the SDK by, where it is not
+	// Name (".NET"); the dashboard heads its columns with it.
+	DisplayName string
+	// Column is the SDK's place among the dashboard's columns (Ordered),
+	// lowest first.
+	Column int
+	// Registry is where the SDK's package is published: the version
+	// matrix lists its versions there, and CI asks it for the newest.
+	Registry Registry
+	// TagPrefix is the prefix of the SDK's own release tags in the SDK
+	// repository ("go/" of go/v1.0.11); tags without one (v1.0.11) are
+	// the repository-wide releases.
+	TagPrefix string
+	// ReleaseTags are the SDK's released versions read from the upstream
+	// release tags (ReleaseTagPattern), for an SDK whose registry does not
+	// list its versions here: the one place to add such a release.
+	ReleaseTags       []string
+	ReleaseTagPattern string
+	// PinnedSource finds the sources of the driver's pinned release, as
+	// SDK_SOURCE takes them, for the mutants (internal/mutants) to copy
+	// and break; nil when the SDK has no mutants. See PinnedSourceOptions.
+	PinnedSource func(ctx context.Context, o PinnedSourceOptions) (PinnedRelease, error)
+	// MutantEnv is set in the environment of the mutants' builds, to make
+	// rebuilding a copy once per mutant cheaper.
+	MutantEnv map[string]string
+	// Exempt names the files of the completeness check (sdk_test.go)
+	// that the SDK lacks on purpose ("mutants"), each with the reason.
+	Exempt map[string]string
+}
+
+// Registry is a package registry and the SDK's package there.
+type Registry struct {
+	// Kind is the ecosystem: npm, pypi, crates, goproxy, maven or nuget.
+	Kind string
+	// Package is the SDK's name there: an npm package, a PyPI project, a
+	// crate, a Go module, a Maven groupId:artifactId, a NuGet id.
+	Package string
+	// Lists says whether the registry, as reached from here, lists the
+	// package's versions; where not, ReleaseTags stand in.
+	Lists bool
+}
+
+// The registry kinds.
+const (
+	RegistryNPM     = "npm"
+	RegistryPyPI    = "pypi"
+	RegistryCrates  = "crates"
+	RegistryGoProxy = "goproxy"
+	RegistryMaven   = "maven"
+	RegistryNuGet   = "nuget"
+)
+
+// PinnedSourceOptions says where the suite is and, for an SDK whose pinned
+// release is not installed from a registry here (Java), which release and
+// which source archive of it.
+type PinnedSourceOptions struct {
+	Root    string
+	Version string // the release (the mutant set's)
+	// Archive is the release's source archive; empty: the SDK's default
+	// place (../shared/sdk-sources/ beside the checkout).
+	Archive string
+	// Dir is a scratch folder the SDK may unpack an archive into.
+	Dir string
+	Log io.Writer
+}
+
+// PinnedRelease is where a pinned release's sources are. Copy says
+// whether they are an installed original that others use (so the caller
+// must copy them before editing) or already a private copy in
+// PinnedSourceOptions.Dir.
+type PinnedRelease struct {
+	Dir  string
+	Copy bool
+}
+
+// Ordered lists the registered SDKs in their dashboard order (Column).
+func Ordered() []SDK {
+	var out []SDK
+	for _, s := range registry {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Column != out[j].Column {
+			return out[i].Column < out[j].Column
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Title is the name readers know the SDK by.
+func (s SDK) Title() string {
+	if s.DisplayName != "" {
+		return s.DisplayName
+	}
+	return s.Name
 }
 
 var registry = map[string]SDK{}

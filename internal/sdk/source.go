@@ -182,7 +182,7 @@ func (s SDK) DetectSourceVersion(root, source, stated string) (SourceVersion, er
 			looked = append(looked, fmt.Sprintf("%s says %q", from, v))
 		}
 	}
-	if v, from := gitTagVersion(abs, s.Name); v != "" {
+	if v, from := gitTagVersion(abs, s.TagPrefix); v != "" {
 		return SourceVersion{Version: v, From: from}, nil
 	} else if from != "" {
 		looked = append(looked, from)
@@ -201,17 +201,12 @@ func (s SDK) DetectSourceVersion(root, source, stated string) (SourceVersion, er
 // github_copilot_sdk-1.0.11-py3-none-any.whl, github-copilot-sdk-1.0.4.crate.
 var archiveVersion = regexp.MustCompile(`[-_]v?(\d+\.\d+\.\d+(?:[-.][0-9A-Za-z.]+?)?)(?:-py\d.*\.whl|\.tar\.gz|\.tgz|\.crate|\.zip)$`)
 
-// sdkTagPrefix is the prefix of an SDK's own release tags in the SDK
-// repository (go/v1.0.11); tags without a prefix (v1.0.11) are the
-// repository-wide releases.
-var sdkTagPrefix = map[string]string{"go": "go/", "rust": "rust/", "java": "java/", "python": "python/", "node": "nodejs/", "dotnet": "dotnet/"}
-
 var releaseTag = regexp.MustCompile(`^v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)$`)
 
 // gitTagVersion reads the release tag that the git checkout holding dir
 // is at, if it has no local change under dir. The SDK's own tag
 // (go/v1.0.11) wins over a repository-wide one (v1.0.11).
-func gitTagVersion(dir, sdk string) (version, from string) {
+func gitTagVersion(dir, prefix string) (version, from string) {
 	fi, err := os.Stat(dir)
 	if err != nil || !fi.IsDir() {
 		return "", ""
@@ -232,8 +227,8 @@ func gitTagVersion(dir, sdk string) (version, from string) {
 	}
 	var general string
 	for _, tag := range strings.Fields(tags) {
-		rest, own := strings.CutPrefix(tag, sdkTagPrefix[sdk])
-		if m := releaseTag.FindStringSubmatch(rest); m != nil && own && sdkTagPrefix[sdk] != "" {
+		rest, own := strings.CutPrefix(tag, prefix)
+		if m := releaseTag.FindStringSubmatch(rest); m != nil && own && prefix != "" {
 			version, from = m[1], "git tag "+tag
 			break
 		}
@@ -283,7 +278,7 @@ func readFromArchive(archive, name string) ([]byte, error) {
 // error says why no version could be found (no tag reachable, not a
 // checkout: a shallow clone has no tags, fetch them).
 func (s SDK) BuildVersion(dir, pr string) (version, from string, err error) {
-	if v, tagFrom := gitTagVersion(dir, s.Name); v != "" {
+	if v, tagFrom := gitTagVersion(dir, s.TagPrefix); v != "" {
 		return v, tagFrom, nil
 	}
 	git := func(args ...string) (string, error) {
@@ -295,7 +290,7 @@ func (s SDK) BuildVersion(dir, pr string) (version, from string, err error) {
 	}
 	var tag, release string
 	// The SDK's own tags first, then the repository-wide ones.
-	for _, pattern := range []string{sdkTagPrefix[s.Name] + "v[0-9]*", "v[0-9]*"} {
+	for _, pattern := range []string{s.TagPrefix + "v[0-9]*", "v[0-9]*"} {
 		if pattern == "v[0-9]*" && tag != "" {
 			break
 		}
@@ -303,13 +298,13 @@ func (s SDK) BuildVersion(dir, pr string) (version, from string, err error) {
 		if err != nil {
 			continue
 		}
-		rest := strings.TrimPrefix(t, sdkTagPrefix[s.Name])
+		rest := strings.TrimPrefix(t, s.TagPrefix)
 		if m := releaseTag.FindStringSubmatch(rest); m != nil {
 			tag, release = t, m[1]
 		}
 	}
 	if tag == "" {
-		return "", "", fmt.Errorf("%s: HEAD descends from no release tag (v1.2.3 or %sv1.2.3); a shallow clone has no tags: fetch them (actions/checkout's fetch-depth: 0)", dir, sdkTagPrefix[s.Name])
+		return "", "", fmt.Errorf("%s: HEAD descends from no release tag (v1.2.3 or %sv1.2.3); a shallow clone has no tags: fetch them (actions/checkout's fetch-depth: 0)", dir, s.TagPrefix)
 	}
 	meta := "pr." + pr
 	if pr == "" {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/semver"
+
+	"conformance/internal/sdk"
 )
 
 // Version is one published version of an SDK.
@@ -36,7 +38,7 @@ type List struct {
 	SDK      string    `json:"sdk"`
 	Versions []Version `json:"versions"`
 	// From says where the list came from: a registry, or the upstream
-	// release tags (known.go) where the registry does not list versions.
+	// release tags (the SDK's ReleaseTags in internal/sdk) where the registry does not list versions.
 	From string `json:"from"`
 }
 
@@ -55,45 +57,55 @@ func (l List) WithCallback() []Version {
 const registryTimeout = 60 * time.Second
 
 // Published lists the released (not pre-release) versions of an SDK.
-func Published(ctx context.Context, sdk string) (List, error) {
+func Published(ctx context.Context, name string) (List, error) {
 	ctx, cancel := context.WithTimeout(ctx, registryTimeout)
 	defer cancel()
 	var (
 		raw  []string
 		from string
-		err  error
 	)
-	switch sdk {
-	case "node":
-		raw, err = npmVersions(ctx, "@github/copilot-sdk")
-		from = "npm @github/copilot-sdk"
-	case "python":
-		raw, err = pypiVersions(ctx, "github-copilot-sdk")
-		from = "PyPI github-copilot-sdk"
-	case "rust":
-		raw, err = crateVersions(ctx, "github-copilot-sdk")
-		from = "crates.io github-copilot-sdk"
-	case "go":
-		raw, err = goVersions(ctx, "github.com/github/copilot-sdk/go")
-		from = "Go module proxy github.com/github/copilot-sdk/go"
-		if err == nil && len(raw) == 0 {
-			// The proxy serves exact versions of this module but lists
-			// none (seen here): the release tags stand in.
-			raw, from = knownTags["go"], "upstream release tags go/v* (the Go module proxy lists none; see internal/versions/known.go)"
+	s, err := sdk.Lookup(name)
+	if err != nil {
+		return List{}, err
+	}
+	pkg := s.Registry.Package
+	if s.Registry.Lists {
+		switch s.Registry.Kind {
+		case sdk.RegistryNPM:
+			raw, err = npmVersions(ctx, pkg)
+			from = "npm " + pkg
+		case sdk.RegistryPyPI:
+			raw, err = pypiVersions(ctx, pkg)
+			from = "PyPI " + pkg
+		case sdk.RegistryCrates:
+			raw, err = crateVersions(ctx, pkg)
+			from = "crates.io " + pkg
+		case sdk.RegistryGoProxy:
+			raw, err = goVersions(ctx, pkg)
+			from = "Go module proxy " + pkg
+		default:
+			return List{}, fmt.Errorf("%s: no way to list the versions of a %s package", name, s.Registry.Kind)
 		}
-	case "java", "dotnet":
-		// Maven Central here serves one unrelated version of the Java SDK
-		// and NuGet is not reachable at all, so the release tags stand in
-		// for both; a run of a version the registry does not serve is then
-		// reported as not run, with the registry's answer.
-		raw, from = knownTags[sdk], fmt.Sprintf("upstream release tags (%s; see internal/versions/known.go)", knownTagPrefix[sdk])
-	default:
-		return List{}, fmt.Errorf("no version list for SDK %q", sdk)
+	}
+	if err == nil && len(raw) == 0 {
+		if len(s.ReleaseTags) == 0 {
+			return List{}, fmt.Errorf("no version list for SDK %q", name)
+		}
+		// A registry that does not list versions here (Maven, NuGet), or
+		// lists none (the Go module proxy, seen here): the release tags
+		// the SDK's entry records stand in; a run of a version the
+		// registry does not serve is then reported as not run, with the
+		// registry's answer.
+		why := "the registry here does not list versions"
+		if s.Registry.Lists {
+			why = "the registry lists none"
+		}
+		raw, from = s.ReleaseTags, fmt.Sprintf("upstream release tags %s (%s; see internal/sdk/%s)", s.ReleaseTagPattern, why, s.Name)
 	}
 	if err != nil {
-		return List{}, fmt.Errorf("%s: listing versions (%s): %w", sdk, from, err)
+		return List{}, fmt.Errorf("%s: listing versions (%s): %w", name, from, err)
 	}
-	return List{SDK: sdk, Versions: classify(raw), From: from}, nil
+	return List{SDK: name, Versions: classify(raw), From: from}, nil
 }
 
 // classify keeps the released versions, sorted oldest first, each with its
@@ -121,6 +133,16 @@ func classify(raw []string) []Version {
 	}
 	sort.Slice(out, func(i, j int) bool { return semver.Compare(canonical(out[i].Version), canonical(out[j].Version)) < 0 })
 	return out
+}
+
+// Classify is one version with its contract generation (see classify);
+// false when it is not a released semantic version.
+func Classify(v string) (Version, bool) {
+	c := classify([]string{v})
+	if len(c) != 1 {
+		return Version{}, false
+	}
+	return c[0], true
 }
 
 // canonical is the version as golang.org/x/mod/semver reads it ("v1.0.4"),

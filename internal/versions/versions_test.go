@@ -4,6 +4,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"conformance/internal/sdk"
 )
 
 func TestClassifyKeepsReleasesInOrderWithTheirGeneration(t *testing.T) {
@@ -15,7 +18,9 @@ func TestClassifyKeepsReleasesInOrderWithTheirGeneration(t *testing.T) {
 }
 
 func TestClassifyReadsGoStyleVersions(t *testing.T) {
-	got := classify(knownTags["go"])
+	g, err := sdk.Lookup("go")
+	require.NoError(t, err)
+	got := classify(g.ReleaseTags)
 	assert.Equal(t, Version{"v1.0.2", 0}, got[2])
 	assert.Equal(t, Version{"v1.0.4", 1}, got[3])
 	assert.Equal(t, Version{"v1.0.14", 2}, got[len(got)-1])
@@ -34,7 +39,7 @@ func TestCompareOrdersAsSemanticVersions(t *testing.T) {
 
 func TestPublishedRefusesAnUnknownSDK(t *testing.T) {
 	_, err := Published(t.Context(), "cobol")
-	assert.ErrorContains(t, err, `no version list for SDK "cobol"`)
+	assert.ErrorContains(t, err, `unknown SDK "cobol": known SDKs are`)
 }
 
 func TestSelect(t *testing.T) {

@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"conformance/internal/bench"
+	"conformance/internal/build"
 	"conformance/internal/driver"
 	"conformance/internal/fakeruntime"
 	"conformance/internal/procgroup"
@@ -21,7 +21,7 @@ import (
 )
 
 func main() {
-	sdks := flag.String("sdk", "node,go", "comma-separated SDKs to measure (or all)")
+	sdks := flag.String("sdk", "node,go", "SDK builds to measure: "+build.Syntax+", comma-separated")
 	n := flag.Int("n", 200, "requests per series")
 	root := flag.String("root", ".", "the suite's checkout")
 	out := flag.String("out", "results/bench.json", "where to write the JSON report")
@@ -31,9 +31,12 @@ func main() {
 	flag.Parse()
 	defer procgroup.KillAll()
 
-	names := strings.Split(*sdks, ",")
-	if *sdks == "all" {
-		names = sdk.Names()
+	builds, err := build.ParseBuilds(*sdks, build.Defaults{Version: *version, Source: *source})
+	if err != nil {
+		fail("%v", err)
+	}
+	if _, err := build.Expand(builds, "", *transports, ""); err != nil {
+		fail("%v", err)
 	}
 	ctx := context.Background()
 	results, err := baseline(ctx, *n)
@@ -45,11 +48,11 @@ func main() {
 		fail("%v", err)
 	}
 	wanted := 0
-	for _, transport := range strings.Split(*transports, ",") {
-		transport = strings.TrimSpace(transport)
-		for _, name := range names {
-			r, err := measureSDK(ctx, sdk.Options{Root: *root, Version: *version, Source: *source, Log: os.Stderr}, strings.TrimSpace(name), transport, shim, *n)
-			if *sdks == "all" && errors.Is(err, sdk.ErrNotRunnableHere) {
+	for _, transport := range build.List(*transports) {
+		for _, b := range builds {
+			name := b.String()
+			r, err := measureSDK(ctx, sdk.Options{Root: *root, Version: b.Version, Source: b.Source, Log: os.Stderr}, b.SDK, transport, shim, *n)
+			if build.IsAll(*sdks) && errors.Is(err, sdk.ErrNotRunnableHere) {
 				// As make conformance SDK=all: what this machine cannot run is named, not failed.
 				fmt.Fprintf(os.Stderr, "bench: skipped %s over %s: %v\n", name, transport, err)
 				continue

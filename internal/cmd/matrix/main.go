@@ -12,18 +12,21 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
+	"conformance/internal/build"
 	"conformance/internal/matrix"
 	"conformance/internal/procgroup"
 	"conformance/internal/realruntime"
 	"conformance/internal/results"
+	"conformance/internal/sdk"
 	"conformance/internal/suite"
 	"conformance/internal/versions"
 )
 
 func main() {
-	sdks := flag.String("sdk", "", "comma-separated SDKs (node, python, go, rust, java, dotnet)")
+	sdks := flag.String("sdk", "", "SDK builds: "+build.Syntax+", comma-separated; a bare name runs the versions -versions selects")
 	spec := flag.String("versions", "all", "all, <from>..<to>, or <v1>,<v2>,...")
 	runtime := flag.String("runtime", "fake", "fake, or real for the real runtime")
 	runtimeVersions := flag.String("runtime-versions", "", "with -runtime real: real-runtime package versions, a comma-separated list or all (default: the pinned one)")
@@ -45,6 +48,10 @@ func main() {
 	if *sdks == "" {
 		fail("name the SDKs: SDK=python or SDK=node,go,rust")
 	}
+	builds, err := build.ParseBuilds(*sdks, build.Defaults{})
+	if err != nil {
+		fail("%v", err)
+	}
 	if *runtime != "fake" && *runtime != "real" {
 		fail("RUNTIME=%s: the matrix runs on one runtime, fake or real", *runtime)
 	}
@@ -64,16 +71,16 @@ func main() {
 	}
 
 	ok := true
-	for _, name := range strings.Split(*sdks, ",") {
-		name = strings.TrimSpace(name)
+	for _, name := range sdkOrder(builds) {
 		list, err := versions.Published(ctx, name)
 		if err != nil {
 			fail("%v", err)
 		}
-		selected, err := versions.Select(list.Versions, *spec)
+		selected, archives, err := s.selectVersions(name, list, builds, *spec)
 		if err != nil {
 			fail("%s: %v", name, err)
 		}
+		s.built = archives
 		if *bisect {
 			ok = s.bisect(ctx, name, list, selected, *rule, *scenario, *tags) && ok
 			continue
@@ -96,6 +103,80 @@ func main() {
 type sweep struct {
 	root, runtime, sources string
 	parallel               int
+	// built are the versions to build from a source the user named
+	// (SDK=java+<archive>), by version.
+	built map[string]string
+}
+
+// sdkOrder lists the SDKs of the builds, each once, in order.
+func sdkOrder(builds []build.Build) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, b := range builds {
+		if !seen[b.SDK] {
+			seen[b.SDK] = true
+			names = append(names, b.SDK)
+		}
+	}
+	return names
+}
+
+// selectVersions is what the builds of one SDK ask for: a build with
+// neither version nor source, the published versions VERSIONS selects; a
+// name@version build, that version; a name+source build, the version that
+// source is of, built from it.
+func (s sweep) selectVersions(name string, list versions.List, builds []build.Build, spec string) ([]versions.Version, map[string]string, error) {
+	var out []versions.Version
+	built := map[string]string{}
+	have := map[string]bool{}
+	add := func(vs ...versions.Version) {
+		for _, v := range vs {
+			if !have[v.Version] {
+				have[v.Version] = true
+				out = append(out, v)
+			}
+		}
+	}
+	for _, b := range builds {
+		if b.SDK != name {
+			continue
+		}
+		switch {
+		case b.Source != "":
+			entry, err := sdk.Lookup(name)
+			if err != nil {
+				return nil, nil, err
+			}
+			sv, err := entry.DetectSourceVersion(s.root, b.Source, "")
+			if err != nil {
+				return nil, nil, err
+			}
+			v, ok := versions.Classify(sv.Version)
+			if !ok {
+				return nil, nil, fmt.Errorf("%s: the matrix orders builds by version, and this source's is %s", b, sv)
+			}
+			abs, err := filepath.Abs(b.Source)
+			if err != nil {
+				return nil, nil, err
+			}
+			built[v.Version] = abs
+			add(v)
+		case b.Version != "":
+			vs, err := versions.Select(list.Versions, b.Version)
+			if err != nil {
+				return nil, nil, err
+			}
+			add(vs...)
+		default:
+			vs, err := versions.Select(list.Versions, spec)
+			if err != nil {
+				return nil, nil, err
+			}
+			add(vs...)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return versions.Compare(out[i].Version, out[j].Version) < 0 })
+	return out, built, nil
 }
 
 func (s sweep) matrix(ctx context.Context, name string, list versions.List, selected []versions.Version, runtimes []string, tags string) (matrix.Matrix, error) {
@@ -215,8 +296,12 @@ func (s sweep) run(_ context.Context, name string) matrix.Runner {
 	}
 }
 
-// archive is the source archive of that version in -sources, if any.
+// archive is the source the user named for that version, or the source
+// archive of that version in -sources, if any.
 func (s sweep) archive(name, version string) string {
+	if src, ok := s.built[version]; ok {
+		return src
+	}
 	if s.sources == "" {
 		return ""
 	}

@@ -16,12 +16,13 @@ import (
 	"strings"
 	"time"
 
+	"conformance/internal/build"
 	"conformance/internal/mutants"
 	"conformance/internal/procgroup"
 )
 
 func main() {
-	sdks := flag.String("sdk", "node", "comma-separated SDKs whose mutants to run")
+	sdks := flag.String("sdk", "node", "SDK builds whose mutants to run: "+build.Syntax+", comma-separated (a version must be the mutant set's; a source stands for its pinned release)")
 	root := flag.String("root", ".", "the suite's checkout")
 	parts := flag.String("parts", "", "comma-separated sdk=N: run only one N-th of that SDK's mutants, in rotation (for CI)")
 	check := flag.Bool("check", false, "only check that every mutant's edits apply to its SDK; run nothing")
@@ -49,15 +50,24 @@ func main() {
 	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
 		fail("%v", err)
 	}
+	builds, err := build.ParseBuilds(*sdks, build.Defaults{})
+	if err != nil {
+		fail("%v", err)
+	}
 	ok := true
-	for _, name := range strings.Split(*sdks, ",") {
-		name = strings.TrimSpace(name)
+	for _, b := range builds {
+		name := b.SDK
 		logPath := filepath.Join(resultsDir, name+".log")
 		log, err := os.Create(logPath)
 		if err != nil {
 			fail("%v", err)
 		}
-		o := mutants.Options{SDK: name, Root: abs, Progress: os.Stdout, Log: log, JavaArchive: os.Getenv("MUTANTS_JAVA_ARCHIVE")}
+		o := mutants.Options{SDK: name, Root: abs, Progress: os.Stdout, Log: log, Version: b.Version, Source: b.Source}
+		if o.Source != "" {
+			if o.Source, err = filepath.Abs(o.Source); err != nil {
+				fail("%v", err)
+			}
+		}
 		if *check {
 			err := mutants.Check(ctx, o)
 			log.Close()

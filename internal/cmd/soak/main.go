@@ -14,15 +14,15 @@ import (
 	"strings"
 	"time"
 
+	"conformance/internal/build"
 	"conformance/internal/procgroup"
-	"conformance/internal/sdk"
 	"conformance/internal/soak"
 	"conformance/internal/suite"
 )
 
 func main() {
 	n := flag.Int("n", 20, "runs per build")
-	sdks := flag.String("sdk", "node,go", "comma-separated SDK builds (name or name@version), or all")
+	sdks := flag.String("sdk", "node,go", "SDK builds: "+build.Syntax+", comma-separated")
 	runtimes := flag.String("runtime", "fake,real", "comma-separated runtimes: fake, real")
 	transports := flag.String("transport", "tcp,stdio", "comma-separated transports: tcp, stdio")
 	tags := flag.String("tags", "", "a godog tag expression that selects scenarios")
@@ -89,29 +89,20 @@ func main() {
 }
 
 // buildConfigs is every combination of build, runtime and transport, as
-// make conformance spells them.
+// make conformance spells them (package build).
 func buildConfigs(root, sdks, runtimes, transports, tags, defaultVersion, source string) []suite.Config {
-	entries := strings.Split(sdks, ",")
-	if strings.TrimSpace(sdks) == "all" {
-		entries = sdk.Names()
+	builds, err := build.ParseBuilds(sdks, build.Defaults{Version: defaultVersion, Source: source})
+	if err != nil {
+		fail("%v", err)
+	}
+	cells, err := build.Expand(builds, runtimes, transports, "local")
+	if err != nil {
+		fail("%v", err)
 	}
 	if err := os.MkdirAll(filepath.Join(root, "results", "soak"), 0o755); err != nil {
 		fail("%v", err)
 	}
-	var configs []suite.Config
-	for _, transport := range strings.Split(transports, ",") {
-		for _, runtime := range strings.Split(runtimes, ",") {
-			for _, entry := range entries {
-				name, version, _ := strings.Cut(strings.TrimSpace(entry), "@")
-				if version == "" {
-					version = defaultVersion
-				}
-				configs = append(configs, suite.Config{SDK: name, Version: version, Source: source, Root: root, Tags: tags,
-					Runtime: strings.TrimSpace(runtime), Transport: strings.TrimSpace(transport), Runner: "local"})
-			}
-		}
-	}
-	return configs
+	return suite.Configs(suite.Config{Root: root, Tags: tags}, cells)
 }
 
 func firstLine(s string) string {
