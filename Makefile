@@ -42,7 +42,7 @@ SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL SDK_SOURCE_ARCHIVES
 
-.PHONY: help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix test-containers
+.PHONY: help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
 
 # help expands each description's variables: it feeds them, as $(info)
 # lines, to a second make that reads this Makefile first, so that they show
@@ -181,25 +181,26 @@ BUILDS_AT_ONCE ?= 3
 # Not under make -n (internal/docs checks the documents' commands so), which
 # still runs the lines that call $(MAKE): a dry run records nothing.
 TIMES_DIR = results/times
-TIMED     = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,bash scripts/timed.sh $(TIMES_DIR))
+timed     = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,bash scripts/timed.sh $(TIMES_DIR) $(1))
 
 test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_GEN2_RUNTIMES) runtimes over $(TEST_GEN2_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) on $(TEST_GEN1_RUNTIMES) over $(TEST_GEN1_TRANSPORTS), $(BUILDS_AT_ONCE) builds at once, the mutants of $(TEST_MUTANT_SDKS) each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and $(TEST_CONTAINER_SOURCES) in containers (ci/plan.yaml); where the time went: results/test-times.json
 	@rm -rf $(TIMES_DIR)
 	@[ -z "$(TEST_MISSING_ARCHIVES)" ] || echo "note: no release source archive $(TEST_MISSING_ARCHIVES) (ci/plan.yaml's archives): those builds' features are not run"
-	$(TIMED) setup $(MAKE) --no-print-directory setup SETUP_PARTS='$(SETUP_PARTS)'
-	$(TIMED) vet $(MAKE) --no-print-directory vet
-	$(TIMED) cross $(MAKE) --no-print-directory cross
-	$(TIMED) lint-workflows $(MAKE) --no-print-directory lint-workflows
-	$(TIMED) fuzz-short $(MAKE) --no-print-directory fuzz-short
-	$(TIMED) docker-base-images $(MAKE) --no-print-directory docker-base-images BASE_IMAGE_SDKS='$(BASE_IMAGE_SDKS)'
-	$(TIMED) unit-tests env CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 30m -skip '^TestConformance$$' ./...
-	$(TIMED) features env TAGS= $(GO) run ./internal/cmd/sidebyside -at-once $(BUILDS_AT_ONCE) \
+	$(call timed,setup) $(MAKE) --no-print-directory setup SETUP_PARTS='$(SETUP_PARTS)'
+	$(call timed,vet) $(MAKE) --no-print-directory vet
+	$(call timed,cross) $(MAKE) --no-print-directory cross
+	$(call timed,lint-workflows) $(MAKE) --no-print-directory lint-workflows
+	$(call timed,fuzz-short) $(MAKE) --no-print-directory fuzz-short
+	$(call timed,docker-base-images) $(MAKE) --no-print-directory docker-base-images BASE_IMAGE_SDKS='$(BASE_IMAGE_SDKS)'
+	$(call timed,unit-tests) env CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 30m -skip '^TestConformance$$' ./...
+	$(call timed,features) env TAGS= IMPROVEMENTS=fail $(GO) run ./internal/cmd/sidebyside -at-once $(BUILDS_AT_ONCE) \
 	  -set 'sdk=$(TEST_GEN2_ENTRIES) runtime=$(TEST_GEN2_RUNTIMES) transport=$(TEST_GEN2_TRANSPORTS)' \
 	  -set 'sdk=$(TEST_GEN1_ENTRIES) runtime=$(TEST_GEN1_RUNTIMES) transport=$(TEST_GEN1_TRANSPORTS)'
-	$(TIMED) check-reports $(MAKE) --no-print-directory check-reports
-	$(TIMED) differential $(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
-	$(TIMED) mutants $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
-	$(TIMED) containers $(MAKE) --no-print-directory test-containers
+	$(call timed,check-reports) $(MAKE) --no-print-directory check-reports
+	$(call timed,ci-matrix-sdk) $(MAKE) --no-print-directory ci-matrix-sdk
+	$(call timed,differential) $(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
+	$(call timed,mutants) $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
+	$(call timed,containers) $(MAKE) --no-print-directory test-containers
 	$(if $(ENGINE_UP_BEFORE),@echo "the Docker engine answered before make test: left running",bash docker/engine.sh stop)
 	@$(GO) run ./internal/cmd/testtimes -results results
 
@@ -266,6 +267,9 @@ CELLS               ?=
 
 ci-matrix: ## rehearse the CI workflow here: each cell of its matrix (CELLS='node/*/*,go/fake/tcp' narrows) in its own results folder, then its merge job; results/ci-matrix/
 	SDK_SOURCE_ARCHIVES='$(SDK_SOURCE_ARCHIVES)' $(GO) run ./internal/cmd/cimatrix -cells '$(CELLS)'
+
+ci-matrix-sdk: ## rehearse .github/workflows/sdk-conformance.yml as an SDK's CI calls it, on three pull requests to a git repository of the Python SDK's 1.0.17 (a fix of BT-8, a broken BT-6, a broken install); results/ci-rehearsal/ (docs/sdk-ci.md)
+	SDK_CI_REHEARSAL=1 $(GO) test -count=1 -timeout 15m -v -run '^TestTheReusableWorkflowRehearsal$$' ./internal/cimatrix
 
 docker-engine: ## start a Docker engine if none answers (dockerd as these machines need it; see docker/README.md)
 	bash docker/engine.sh

@@ -61,7 +61,7 @@ func TestTheWorkflowsMatrix(t *testing.T) {
 			rehearsed = append(rehearsed, s.Run)
 		}
 	}
-	assert.Equal(t, []string{"make check-reports", "make dashboard", `go run ./internal/cmd/reports gate -require-run "$RESULTS"`}, rehearsed)
+	assert.Equal(t, []string{"make check-reports", "make dashboard", `go run ./internal/cmd/reports gate "$RESULTS"`}, rehearsed)
 }
 
 func TestSelect(t *testing.T) {
@@ -316,7 +316,11 @@ func TestReadmeExamplesCallTheReusableWorkflowRight(t *testing.T) {
 	require.NoError(t, err)
 	actionlint := actionlintBinary(t)
 
-	const remote = "OWNER/bearer-token-conformance/.github/workflows/sdk-conformance.yml@v1"
+	// The examples pin the suite's version (VERSION), which exists.
+	versionFile, err := os.ReadFile(filepath.Join(root, "VERSION"))
+	require.NoError(t, err)
+	version := "v" + strings.TrimSpace(string(versionFile))
+	remote := "OWNER/bearer-token-conformance/.github/workflows/sdk-conformance.yml@" + version
 	const local = "./.github/workflows/sdk-conformance.yml"
 	sdks := map[string]bool{}
 	var first string
@@ -333,7 +337,8 @@ func TestReadmeExamplesCallTheReusableWorkflowRight(t *testing.T) {
 				}
 			}
 			caller := strings.ReplaceAll(example, remote, local)
-			if first == "" && strings.Contains(caller, "suite-ref: v1") {
+			assert.Contains(t, example, "suite-ref: "+version, "%s: suite-ref is the version in uses:", doc)
+			if first == "" && strings.Contains(caller, "suite-ref: "+version) {
 				first = caller
 			}
 			out, err := lintCaller(t, actionlint, reusable, caller)
@@ -345,7 +350,7 @@ func TestReadmeExamplesCallTheReusableWorkflowRight(t *testing.T) {
 	}
 
 	// The check has teeth: a caller without a required input fails it.
-	broken := strings.Replace(first, "suite-ref: v1", "", 1)
+	broken := strings.Replace(first, "suite-ref: "+version, "", 1)
 	require.NotEqual(t, first, broken)
 	out, err := lintCaller(t, actionlint, reusable, broken)
 	require.Error(t, err)

@@ -3,6 +3,7 @@ package cimatrix
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,18 +26,24 @@ type Runner struct {
 	// what differs on this machine by design (where the merge job finds
 	// the cells' results).
 	Override map[string]string
+	// Inputs are a reusable workflow's inputs (inputs.*), PR the pull
+	// request's number (github.event.pull_request.number).
+	Inputs map[string]string
+	PR     string
 }
 
 // notFromHere are variables of this machine's environment a GitHub runner
 // would not have: the suite's own settings (which make exports to its
 // children) and make's, which would carry a make ci-matrix command line's
 // variables into the steps' own make.
-var notFromHere = []string{"SDK", "SDK_VERSION", "SDK_SOURCE", "TAGS", "RUNTIME", "RUNTIME_VERSION", "RUNTIME_BINARY",
+var notFromHere = []string{"SDK", "SDK_VERSION", "SDK_SOURCE", "SDK_SOURCE_VERSION", "IMPROVEMENTS", "TAGS", "RUNTIME", "RUNTIME_VERSION", "RUNTIME_BINARY",
 	"TRANSPORT", "RUNNER", "RESULTS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "GITHUB_ENV", "GITHUB_STEP_SUMMARY"}
 
-// RunJob runs the job's rehearsed steps for one cell, in order, stopping at
-// the first that fails. A rehearsed step with an `if:` is refused: its
-// condition would need GitHub's expression language.
+// RunJob runs the job's rehearsed steps for one cell, in order, as GitHub
+// does: after a step fails, only the steps with `if: always()` run; a step
+// with continue-on-error does not fail the job. Any other `if:` on a
+// rehearsed step is refused: its condition would need GitHub's expression
+// language. The error joins the failures of the steps that failed the job.
 func (r Runner) RunJob(ctx context.Context, w *Workflow, job Job, cell Cell) error {
 	tmp, err := os.MkdirTemp("", "ci-matrix-")
 	if err != nil {
@@ -61,7 +68,7 @@ func (r Runner) RunJob(ctx context.Context, w *Workflow, job Job, cell Cell) err
 	env["GITHUB_WORKSPACE"] = r.Dir
 	env["GITHUB_EVENT_NAME"] = r.Event
 	env["GITHUB_ENV"], env["GITHUB_STEP_SUMMARY"] = githubEnv, summary
-	exprCtx := Context{Matrix: cell.Matrix, EventName: r.Event, Env: map[string]string{}}
+	exprCtx := Context{Matrix: cell.Matrix, EventName: r.Event, Env: map[string]string{}, Inputs: r.Inputs, Workspace: r.Dir, PR: r.PR}
 	for _, level := range []map[string]string{w.Env, job.Env} {
 		for _, k := range sortedKeys(level) {
 			v, err := Expand(level[k], exprCtx)
@@ -76,13 +83,18 @@ func (r Runner) RunJob(ctx context.Context, w *Workflow, job Job, cell Cell) err
 	}
 
 	ran := 0
+	var failed error
 	for i, s := range job.Steps {
 		if !s.Rehearsed() {
 			continue
 		}
 		ran++
-		if s.If != "" {
-			return fmt.Errorf("step %s: rehearsed steps may not have an if: (make ci-matrix does not evaluate conditions)", s.ID)
+		if s.If != "" && !s.Always() {
+			return fmt.Errorf("step %s: rehearsed steps may have if: always() only (make ci-matrix does not evaluate other conditions)", s.ID)
+		}
+		if failed != nil && !s.Always() {
+			fmt.Fprintf(r.Output, "\n=== %s: step %d %s: skipped (an earlier step failed)\n", cellName(cell), i+1, s.ID)
+			continue
 		}
 		if s.Run == "" || (s.Shell != "" && s.Shell != "bash") {
 			return fmt.Errorf("step %s: a rehearsed step runs a bash script (run:, no other shell)", s.ID)
@@ -115,13 +127,20 @@ func (r Runner) RunJob(ctx context.Context, w *Workflow, job Job, cell Cell) err
 		}
 		fmt.Fprintf(r.Output, "\n=== %s: step %d %s: %s\n", cellName(cell), i+1, s.ID, firstLine(script))
 		if err := runBash(ctx, dir, script, stepEnv, r.Output, tmp); err != nil {
-			return fmt.Errorf("step %s: %w", s.ID, err)
+			if ctx.Err() != nil {
+				return fmt.Errorf("step %s: %w", s.ID, err)
+			}
+			if s.ContinueOnError {
+				fmt.Fprintf(r.Output, "=== %s: step %s failed (continue-on-error): %v\n", cellName(cell), s.ID, err)
+				continue
+			}
+			failed = errors.Join(failed, fmt.Errorf("step %s: %w", s.ID, err))
 		}
 	}
 	if ran == 0 {
 		return fmt.Errorf("the job has no step whose id starts with %q: nothing to rehearse", RehearsedPrefix)
 	}
-	return nil
+	return failed
 }
 
 // runBash runs a step's script as GitHub's default bash shell does

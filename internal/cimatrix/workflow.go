@@ -25,6 +25,14 @@ const RehearsedPrefix = "suite-"
 
 // Workflow is the part of a workflow file the rehearsal needs.
 type Workflow struct {
+	On struct {
+		WorkflowCall struct {
+			Inputs map[string]struct {
+				Default  any  `yaml:"default"`
+				Required bool `yaml:"required"`
+			} `yaml:"inputs"`
+		} `yaml:"workflow_call"`
+	} `yaml:"on"`
 	Env  map[string]string `yaml:"env"`
 	Jobs map[string]Job    `yaml:"jobs"`
 }
@@ -48,6 +56,15 @@ type Step struct {
 	Shell            string            `yaml:"shell"`
 	WorkingDirectory string            `yaml:"working-directory"`
 	Env              map[string]string `yaml:"env"`
+	ContinueOnError  bool              `yaml:"continue-on-error"`
+}
+
+// Always reports whether the step runs after an earlier step failed (if:
+// always()), the one condition the rehearsal evaluates.
+func (s Step) Always() bool {
+	c := strings.TrimSpace(s.If)
+	c = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(c, "${{"), "}}"))
+	return c == "always()"
 }
 
 // Rehearsed reports whether make ci-matrix runs the step.
@@ -191,6 +208,9 @@ type Context struct {
 	Matrix    map[string]any
 	EventName string            // github.event_name
 	Env       map[string]string // env.*
+	Inputs    map[string]string // inputs.* of a reusable workflow
+	Workspace string            // github.workspace
+	PR        string            // github.event.pull_request.number
 }
 
 var expression = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
@@ -238,8 +258,18 @@ func lookup(ref string, ctx Context) (string, error) {
 		return fmt.Sprint(v), nil
 	case ref == "github.event_name":
 		return ctx.EventName, nil
+	case ref == "github.workspace":
+		return ctx.Workspace, nil
+	case ref == "github.event.pull_request.number":
+		return ctx.PR, nil
+	case parts[0] == "inputs" && len(parts) == 2:
+		v, ok := ctx.Inputs[parts[1]]
+		if !ok {
+			return "", fmt.Errorf("${{ %s }}: the workflow declares no such input", ref)
+		}
+		return v, nil
 	case parts[0] == "env" && len(parts) == 2:
 		return ctx.Env[parts[1]], nil
 	}
-	return "", fmt.Errorf("${{ %s }}: make ci-matrix knows matrix.*, github.event_name and env.* only", ref)
+	return "", fmt.Errorf("${{ %s }}: make ci-matrix knows matrix.*, inputs.*, env.*, github.event_name, github.workspace and github.event.pull_request.number only", ref)
 }

@@ -66,6 +66,8 @@ func worse(a, b string) string {
 type Parity struct {
 	Generated    string `json:"generated"`
 	SuiteVersion string `json:"suiteVersion"` // the checkout that built the dashboard
+	// Suite is the suite's version (VERSION), commit and rule set.
+	Suite *results.Suite `json:"suite,omitempty"`
 	// SuiteCommits counts the runs per suite commit they were made with.
 	SuiteCommits map[string]int `json:"suiteCommits"`
 	Runs         []Run          `json:"runs"`
@@ -281,8 +283,17 @@ func commitOf(r results.Run) string {
 func runOf(r LoadedRun) Run {
 	return Run{Label: r.Label, SDK: r.SDK, SDKVersion: r.SDKVersion, RequestedVersion: r.RequestedVersion, Source: r.Source,
 		Generation: r.Generation, Runtime: r.Runtime, RuntimeVersion: r.RuntimeVersion, Runner: r.Runner, Transport: r.Transport,
-		Tags: r.Tags, SuiteCommit: commitOf(r.Run), FinishedAt: r.FinishedAt, OK: r.OK, NotRun: r.NotRun,
+		Tags: r.Tags, SuiteCommit: commitOf(r.Run), FinishedAt: r.FinishedAt, OK: r.OK, NotRun: didNotRun(r.Run),
 		Config: configMark(r.Run), Results: r.Dir}
+}
+
+// didNotRun says why a run has no verdict: not runnable here, or "did
+// not run" and the step of its set-up that failed, with the tool's message.
+func didNotRun(r results.Run) string {
+	if r.Error != nil {
+		return "did not run: " + r.Error.String()
+	}
+	return r.NotRun
 }
 
 // configMark is a configuration in three letters: runtime (f fake, r
@@ -319,7 +330,7 @@ func columns(runs []LoadedRun) ([]Column, [][]LoadedRun) {
 	}
 	var notRun []LoadedRun
 	for _, r := range runs {
-		if r.NotRun != "" {
+		if r.DidNotRun() != "" {
 			notRun = append(notRun, r)
 			continue
 		}
@@ -343,7 +354,7 @@ func columns(runs []LoadedRun) ([]Column, [][]LoadedRun) {
 			return false
 		})
 		if g == nil {
-			g = &group{col: Column{SDK: r.SDK, Name: nameOf(r.SDK), Version: r.RequestedVersion, Source: r.Source != "", NotRun: r.NotRun},
+			g = &group{col: Column{SDK: r.SDK, Name: nameOf(r.SDK), Version: r.RequestedVersion, Source: r.Source != "", NotRun: didNotRun(r.Run)},
 				pinned: r.RequestedVersion == "" && r.Source == ""}
 			bySDK[r.SDK] = append(bySDK[r.SDK], g)
 		}
@@ -467,8 +478,8 @@ func cellOf(rule contract.Rule, col Column, runs []LoadedRun, flaky flakes) Cell
 	for _, r := range runs {
 		cfg := Config{Run: r.Label, Config: configMark(r.Run), State: NotRun, Reproduce: reproduce(r.Run, rule.Tag())}
 		switch {
-		case r.NotRun != "":
-			cfg.Reason = r.NotRun
+		case r.DidNotRun() != "":
+			cfg.Reason = didNotRun(r.Run)
 		default:
 			found := false
 			for _, j := range judgedOf(r.Verdict) {

@@ -152,6 +152,9 @@ type Judged struct {
 	// scenario listed as failing.
 	Expected bool   `json:"expected"`
 	Reason   string `json:"reason,omitempty"` // the known failure's reason
+	// Versions are the known failure's versions, as its entry gives them,
+	// so that a report can name the entry (scenario and versions).
+	Versions string `json:"versions,omitempty"`
 	// Note explains an unexpected failure that resembles a known one: the
 	// entry it almost matched, or the versions it is known in.
 	Note string `json:"note,omitempty"`
@@ -173,6 +176,11 @@ type Verdict struct {
 	// not include (filtered out by tags, or not applicable): neither
 	// confirmed nor refuted.
 	NotRun []KnownFailure `json:"notRun,omitempty"`
+	// Improvements are the stale known failures whose scenario passed:
+	// the SDK no longer fails that way. In the suite's own CI they fail
+	// the run as any stale entry does; in an SDK's CI (OKAllowingImprovements)
+	// they are a notice and a change to make to the expectations file.
+	Improvements []KnownFailure `json:"improvements,omitempty"`
 	// NotApplicableByRule counts the not-applicable scenarios per rule
 	// (BT-n, from the @BT-n tags): which rules the build was not checked on.
 	NotApplicableByRule map[string]int `json:"notApplicableByRule,omitempty"`
@@ -182,6 +190,27 @@ type Verdict struct {
 // failure, no unexpected pass, no stale known failure.
 func (v Verdict) OK() bool {
 	return len(v.UnexpectedFailures) == 0 && len(v.UnexpectedPasses) == 0 && len(v.Stale) == 0
+}
+
+// OKAllowingImprovements reports whether the run had no unexpected result
+// other than improvements: no unexpected failure, and every stale known
+// failure one whose scenario passed. An SDK's own CI (IMPROVEMENTS=notice)
+// goes green on it, so that the pull request that fixes a finding is not
+// the one punished; an unexpected failure is always red.
+func (v Verdict) OKAllowingImprovements() bool {
+	if len(v.UnexpectedFailures) > 0 || len(v.Stale) != len(v.Improvements) {
+		return false
+	}
+	improved := map[string]bool{}
+	for _, k := range v.Improvements {
+		improved[k.Scenario] = true
+	}
+	for _, j := range v.UnexpectedPasses {
+		if !improved[j.Scenario] {
+			return false
+		}
+	}
+	return true
 }
 
 // Build is a file's expectations for one SDK build.
@@ -220,14 +249,14 @@ func (b Build) judge(r Result) (Judged, int) {
 			continue
 		}
 		if k.matches(r) {
-			j.Expected, j.Reason = true, k.Reason
+			j.Expected, j.Reason, j.Versions = true, k.Reason, k.Versions.Written()
 			return j, i
 		}
 		listed = append(listed, k)
 	}
 	switch {
 	case r.Status == Passed && len(listed) > 0:
-		j.Expected, j.Reason = true, listed[0].Reason
+		j.Expected, j.Reason, j.Versions = true, listed[0].Reason, listed[0].Versions.Written()
 	case r.Status != Failed:
 	case len(listed) > 0:
 		j.Note = fmt.Sprintf("expectations/%s.yaml lists this scenario failing %s; it failed at step %q",
@@ -251,7 +280,9 @@ func (b Build) judge(r Result) (Judged, int) {
 // Verdict judges a run's results.
 func (b Build) Verdict(results []Result) Verdict {
 	var v Verdict
-	ran := map[string]bool{} // scenarios that ran (not "not applicable")
+	ran := map[string]bool{}    // scenarios that ran (not "not applicable")
+	passed := map[string]bool{} // scenarios that passed (every run of the name)
+	failed := map[string]bool{}
 	matched := map[int]bool{}
 	for _, r := range results {
 		j, i := b.judge(r)
@@ -260,6 +291,12 @@ func (b Build) Verdict(results []Result) Verdict {
 		}
 		if r.Status != NotApplicable {
 			ran[r.Scenario] = true
+		}
+		switch r.Status {
+		case Passed:
+			passed[r.Scenario] = true
+		case Failed, Observed:
+			failed[r.Scenario] = true
 		}
 		switch {
 		case r.Status == NotApplicable:
@@ -281,6 +318,9 @@ func (b Build) Verdict(results []Result) Verdict {
 		case !b.applies(k) || matched[i]:
 		case ran[k.Scenario]:
 			v.Stale = append(v.Stale, k)
+			if passed[k.Scenario] && !failed[k.Scenario] {
+				v.Improvements = append(v.Improvements, k)
+			}
 		default:
 			v.NotRun = append(v.NotRun, k)
 		}

@@ -47,6 +47,7 @@ type junitCase struct {
 	Classname string         `xml:"classname,attr"`
 	Time      string         `xml:"time,attr"`
 	Skipped   *junitOutcome  `xml:"skipped"`
+	Error     *junitOutcome  `xml:"error"`
 	Failure   *junitOutcome  `xml:"failure"`
 	SystemOut *junitTextNode `xml:"system-out"`
 }
@@ -68,8 +69,11 @@ const maxMessage = 200
 // JUnit renders a run record as JUnit XML that says what the suite means:
 //   - a scenario that does not apply to the build is <skipped message="why">;
 //   - an expected failure (listed in expectations/<sdk>.yaml) is not a
-//     failure: the test case passes, its reason and the failure it
-//     covered are in <system-out>;
+//     failure and not a pass either: a <skipped> whose message says
+//     "expected failure" and names the entry (scenario and versions), as
+//     pytest writes an xfail; the failure it covered is the element's text;
+//   - a build that ended without a verdict (run.Error) is one test case
+//     with an <error> naming the step that failed and the tool's message;
 //   - an unexpected failure is a <failure> whose message attribute is the
 //     failure's first line and whose text is the whole of it;
 //   - a scenario that passed but is listed as a known failure is a
@@ -105,6 +109,13 @@ func JUnit(run results.Run, times durations) ([]byte, error) {
 		if c.Skipped != nil {
 			s.Skipped++
 		}
+		if c.Error != nil {
+			s.Errors++
+		}
+	}
+	if run.Error != nil {
+		add(expectations.Judged{Result: expectations.Result{Feature: "set-up", Scenario: run.Error.Step}}, junitCase{Error: &junitOutcome{
+			Message: shortMessage("did not run: " + run.Error.String()), Type: run.Error.Step, Text: run.Error.Message}})
 	}
 	v := run.Verdict
 	for _, j := range v.Passed {
@@ -114,11 +125,9 @@ func JUnit(run results.Run, times durations) ([]byte, error) {
 		add(j, junitCase{SystemOut: observations(j)})
 	}
 	for _, j := range v.ExpectedFailures {
-		out := fmt.Sprintf("expected failure, listed in expectations/%s.yaml: %s\n\nthe failure it covers:\n%s\n", run.SDK, j.Reason, j.Message)
-		if o := observations(j); o != nil {
-			out += "\n" + o.Text
-		}
-		add(j, junitCase{SystemOut: &junitTextNode{out}})
+		msg := fmt.Sprintf("expected failure: expectations/%s.yaml lists %q (versions %s)", run.SDK, j.Scenario, j.Versions)
+		text := fmt.Sprintf("%s: %s\n\nthe failure it covers:\n%s\n", msg, j.Reason, j.Message)
+		add(j, junitCase{Skipped: &junitOutcome{Message: msg, Type: "expected failure", Text: text}, SystemOut: observations(j)})
 	}
 	for _, j := range v.NotApplicable {
 		add(j, junitCase{Skipped: &junitOutcome{Message: j.Message}})
@@ -144,6 +153,7 @@ func JUnit(run results.Run, times durations) ([]byte, error) {
 		all.Suites = append(all.Suites, *s)
 		all.Tests += s.Tests
 		all.Failures += s.Failures
+		all.Errors += s.Errors
 		total += s.time
 	}
 	all.Time = seconds(total)
@@ -160,7 +170,12 @@ func runProperties(run results.Run) []junitProperty {
 	props := []junitProperty{
 		{"label", run.Label}, {"sdk", run.SDK}, {"sdkVersion", run.SDKVersion},
 		{"generation", strconv.Itoa(run.Generation)}, {"runtime", run.Runtime}, {"runtimeVersion", run.RuntimeVersion},
-		{"transport", run.Transport}, {"runner", run.Runner},
+		{"transport", run.Transport}, {"runner", run.Runner}, {"status", run.StatusOf()},
+		{"suiteVersion", run.Suite.Version}, {"suiteCommit", run.Suite.Commit},
+		{"ruleSet", run.Suite.Rules.Digest}, {"rules", strings.Join(run.Suite.Rules.IDs, " ")},
+	}
+	if run.Improvements != "" {
+		props = append(props, junitProperty{"improvements", run.Improvements})
 	}
 	if run.Source != "" {
 		props = append(props, junitProperty{"source", run.Source})

@@ -40,6 +40,14 @@ func Write(dir, root string) error {
 	cucumberPath := filepath.Join(dir, CucumberFile)
 	raw, err := os.ReadFile(cucumberPath)
 	switch {
+	case run.Error != nil:
+		b, err := errorCucumber(run)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(cucumberPath, b, 0o644); err != nil {
+			return err
+		}
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
 		return err

@@ -4,6 +4,8 @@
 package results
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +44,26 @@ type Run struct {
 	// the record has no verdict, and the dashboard shows the column as
 	// not run, with this reason.
 	NotRun string `json:"notRun,omitempty"`
+	// Error, when set, says why a build that was asked for ended without a
+	// verdict: the step of its set-up that failed (SDK install, driver
+	// hello, ...) and the tool's own message. The record is then not OK,
+	// and every gate fails on it. A run writes such a record when it
+	// starts (StepUnfinished), so that a run that is killed or crashes
+	// leaves one too.
+	Error *RunError `json:"error,omitempty"`
+	// Status is the record in one word (Write fills it in): passed,
+	// failed, error or not run.
+	Status string `json:"status"`
+	// Improvements is how the run judged a known failure whose scenario
+	// passed: ImprovementsFail (the suite's own CI: a stale entry fails)
+	// or ImprovementsNotice (an SDK's CI: a notice and ExpectationsDiff).
+	Improvements string `json:"improvements,omitempty"`
+	// ExpectationsDiff names the file in the run's folder holding the
+	// change to make to expectations/<sdk>.yaml for its improvements (a
+	// unified diff), when there are any.
+	ExpectationsDiff string `json:"expectationsDiff,omitempty"`
+	// Suite is the suite's version, the rule set and the commit it ran.
+	Suite Suite `json:"suite"`
 	// SuiteCommit is the suite's commit the run was made with (git
 	// rev-parse HEAD of the checkout holding the results, or "unknown"):
 	// runs of one label from different commits may judge differently, so
@@ -52,6 +74,103 @@ type Run struct {
 	// make an SDK non-conformant. Their scenarios are in Verdict too,
 	// judged against the expectations like any other.
 	Tentative []TentativeRule `json:"tentative,omitempty"`
+}
+
+// What a run's Error says when the run did not finish its set-up or its
+// scenarios: StepUnfinished is the record a run writes when it starts.
+const StepUnfinished = "unfinished"
+
+// RunError is why an asked-for build ended without a verdict.
+type RunError struct {
+	// Step is the part of the run that failed: "SDK install", "driver
+	// hello", "stdio shim build", "real runtime start", "scenarios", ...
+	Step string `json:"step"`
+	// Message is the failing tool's own message.
+	Message string `json:"message"`
+}
+
+func (e RunError) String() string { return e.Step + ": " + e.Message }
+
+// The run's Status.
+const (
+	StatusPassed = "passed"
+	StatusFailed = "failed"
+	StatusError  = "error"
+	StatusNotRun = "not run"
+)
+
+// The ways a run judges an improvement (Run.Improvements).
+const (
+	ImprovementsFail   = "fail"
+	ImprovementsNotice = "notice"
+)
+
+// Suite is what a record says of the suite that made it: a run judged by
+// another version or rule set may judge differently.
+type Suite struct {
+	Version string `json:"version"` // the VERSION file, e.g. "0.7.0"
+	Commit  string `json:"commit"`  // git rev-parse HEAD, or "unknown"
+	// Rules are the contract's rule ids, and a digest of the Rule blocks
+	// (ids, titles and texts): two records with one digest were judged
+	// against the same rules.
+	Rules RuleSet `json:"rules"`
+}
+
+// RuleSet names the contract's rules (contract.Rule) a run was judged by.
+type RuleSet struct {
+	IDs    []string `json:"ids"`
+	Digest string   `json:"digest"` // "sha256:<hex>"
+}
+
+// ReadSuiteVersion is the suite's version, the VERSION file at root.
+func ReadSuiteVersion(root string) string {
+	b, err := os.ReadFile(filepath.Join(root, "VERSION"))
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// RuleSetOf names rules, given as id, title and text each, in the order
+// the features state them.
+func RuleSetOf(rules [][3]string) RuleSet {
+	h := sha256.New()
+	rs := RuleSet{IDs: []string{}}
+	for _, r := range rules {
+		rs.IDs = append(rs.IDs, r[0])
+		for _, part := range r {
+			h.Write([]byte(part))
+			h.Write([]byte{0})
+		}
+	}
+	rs.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	return rs
+}
+
+// DidNotRun says why the record holds no verdict (a build not runnable
+// here, or an error before or between its scenarios), or "" for a record
+// with one.
+func (r Run) DidNotRun() string {
+	switch {
+	case r.NotRun != "":
+		return r.NotRun
+	case r.Error != nil:
+		return r.Error.String()
+	}
+	return ""
+}
+
+// StatusOf is the record's Status.
+func (r Run) StatusOf() string {
+	switch {
+	case r.NotRun != "":
+		return StatusNotRun
+	case r.Error != nil:
+		return StatusError
+	case r.OK:
+		return StatusPassed
+	}
+	return StatusFailed
 }
 
 // TentativeRule is how one tentative rule fared in a run.
@@ -72,6 +191,16 @@ func (r Run) Write(dir string) error {
 	if r.SuiteCommit == "" {
 		r.SuiteCommit = SuiteCommit(dir)
 	}
+	if r.Suite.Commit == "" {
+		r.Suite.Commit = r.SuiteCommit
+	}
+	if r.Suite.Version == "" {
+		r.Suite.Version = "unknown"
+	}
+	if r.Error != nil {
+		r.OK = false
+	}
+	r.Status = r.StatusOf()
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err

@@ -268,3 +268,51 @@ func readFromArchive(archive, name string) ([]byte, error) {
 		}
 	}
 }
+
+// BuildVersion names a build of the git checkout holding dir that is not
+// a release: the newest release tag of the SDK that HEAD descends from
+// (its own, python/v1.0.17, over a repository-wide v1.0.17), marked as a
+// later build with semver build metadata, "pr.<n>" for pull request n or
+// "g<short commit>" without one: 1.0.17+pr.123. At a release tag with no
+// local change it is that release's version. from says which tag; an
+// error says why no version could be found (no tag reachable, not a
+// checkout: a shallow clone has no tags, fetch them).
+func (s SDK) BuildVersion(dir, pr string) (version, from string, err error) {
+	if v, tagFrom := gitTagVersion(dir, s.TagPrefix); v != "" {
+		return v, tagFrom, nil
+	}
+	git := func(args ...string) (string, error) {
+		out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).Output()
+		return strings.TrimSpace(string(out)), err
+	}
+	if _, err := git("rev-parse", "--git-dir"); err != nil {
+		return "", "", fmt.Errorf("%s is not a git checkout", dir)
+	}
+	var tag, release string
+	// The SDK's own tags first, then the repository-wide ones.
+	for _, pattern := range []string{s.TagPrefix + "v[0-9]*", "v[0-9]*"} {
+		if pattern == "v[0-9]*" && tag != "" {
+			break
+		}
+		t, err := git("describe", "--tags", "--abbrev=0", "--match", pattern, "HEAD")
+		if err != nil {
+			continue
+		}
+		rest := strings.TrimPrefix(t, s.TagPrefix)
+		if m := releaseTag.FindStringSubmatch(rest); m != nil {
+			tag, release = t, m[1]
+		}
+	}
+	if tag == "" {
+		return "", "", fmt.Errorf("%s: HEAD descends from no release tag (v1.2.3 or %sv1.2.3); a shallow clone has no tags: fetch them (actions/checkout's fetch-depth: 0)", dir, s.TagPrefix)
+	}
+	meta := "pr." + pr
+	if pr == "" {
+		commit, err := git("rev-parse", "--short=8", "HEAD")
+		if err != nil {
+			return "", "", err
+		}
+		meta = "g" + commit
+	}
+	return release + "+" + meta, "after git tag " + tag, nil
+}

@@ -12,18 +12,19 @@ import (
 	"conformance/internal/sdk"
 )
 
-// runInContainers runs the features with each scenario's driver in a
+// containers prepares a run whose scenarios each start their driver in a
 // container of its own (RUNNER=container): the image is built from
 // docker/<sdk>.Dockerfile (reused while its inputs are unchanged), with
 // SDK_SOURCE in its build context when given, and containers left by an
 // earlier run, or by an interrupt, are removed. Over stdio the SDK in the
 // container spawns the suite's shim, copied into each container at the
 // path the steps name.
-func runInContainers(ctx context.Context, cfg Config) (*Report, error) {
+func (u *setUp) containers(ctx context.Context) (startDriver, error) {
+	cfg := u.cfg
 	// Before anything talks to the engine: the containers must reach this
 	// machine's loopback.
 	if err := container.CheckLocalEngine(ctx); err != nil {
-		return nil, fmt.Errorf("RUNNER=container: %w", err)
+		return nil, failedAt(StepInstall, fmt.Errorf("RUNNER=container: %w", err))
 	}
 	source := cfg.Source
 	if source != "" {
@@ -34,7 +35,7 @@ func runInContainers(ctx context.Context, cfg Config) (*Report, error) {
 		source = abs
 	}
 	if err := container.EnsureEngine(ctx, cfg.Root); err != nil {
-		return nil, fmt.Errorf("RUNNER=container: %w", err)
+		return nil, failedAt(StepInstall, fmt.Errorf("RUNNER=container: %w", err))
 	}
 	removeAll := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -43,18 +44,18 @@ func runInContainers(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	removeAll()
 	procgroup.OnInterrupt(removeAll)
-	defer removeAll()
+	u.closers = append(u.closers, removeAll)
 	var files map[string]string
 	if cfg.Transport == "stdio" {
 		// run gives the driver the path of the host's shim; the container
 		// gets a static build of it at that same path.
 		hostShim, err := sdk.BuildStdioShim(ctx, cfg.Root, cfg.Output)
 		if err != nil {
-			return nil, err
+			return nil, failedAt(StepStdioShim, err)
 		}
 		shim, err := container.StdioShim(ctx, cfg.Root, cfg.Output)
 		if err != nil {
-			return nil, err
+			return nil, failedAt(StepStdioShim, err)
 		}
 		files = map[string]string{hostShim: shim}
 	}
@@ -66,10 +67,10 @@ func runInContainers(ctx context.Context, cfg Config) (*Report, error) {
 	spec.Log = cfg.Output
 	img, err := container.Build(ctx, spec)
 	if err != nil {
-		return nil, fmt.Errorf("%s: building the driver image (base images missing? make docker-base-images): %w", cfg.Label(), err)
+		return nil, failedAt(StepInstall, fmt.Errorf("building the driver image (base images missing? make docker-base-images): %w", err))
 	}
 	fmt.Fprintf(cfg.Output, "%s: driver image %s (reused: %v, %s)\n", cfg.Label(), img.Ref, img.Reused, img.Took.Round(time.Millisecond))
-	return run(ctx, cfg, func(ctx context.Context) (*driver.Driver, error) {
+	return func(ctx context.Context) (*driver.Driver, error) {
 		return container.StartDriver(ctx, img.Ref, files)
-	})
+	}, nil
 }

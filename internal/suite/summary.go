@@ -37,7 +37,7 @@ func FormatSummary(rows []SummaryRow) string {
 		h := r.Report.Hello
 		v, t := splitTentative(r.Report.Verdict)
 		verdict := "ok"
-		if !r.Report.Verdict.OK() {
+		if !r.Report.OK() {
 			verdict = "UNEXPECTED RESULTS"
 		}
 		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d (%d, %d)\t%d\t%s\t%d\t%d\t%d/%d\t%s\n", r.Label, r.Report.versionColumn(), h.Generation,

@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"conformance/internal/contract"
 	"conformance/internal/driver"
 	"conformance/internal/expectations"
 )
@@ -43,8 +45,9 @@ func TestTentativeRulesAreReadFromRuleBlocksAndListedApart(t *testing.T) {
 	core := expectations.Judged{Result: expectations.Result{Scenario: "flag", Tags: []string{"@BT-1"}, Status: expectations.Passed}}
 	v := expectations.Verdict{Passed: []expectations.Judged{core, passed}, UnexpectedFailures: []expectations.Judged{failed}}
 
-	rules, err := tentativeRules("../../features", v)
-	assert.NoError(t, err)
+	all, err := contract.Load("../../features")
+	require.NoError(t, err)
+	rules := tentativeRules(all, v)
 	if assert.Len(t, rules, 2) {
 		assert.Equal(t, "BT-16", rules[0].ID)
 		assert.Equal(t, "A slow callback blocks nothing else", rules[0].Title)

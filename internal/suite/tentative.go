@@ -33,7 +33,7 @@ func splitTentative(v expectations.Verdict) (core, tentative expectations.Verdic
 	core.UnexpectedPasses, tentative.UnexpectedPasses = part(v.UnexpectedPasses)
 	core.NotApplicable, tentative.NotApplicable = part(v.NotApplicable)
 	core.Observed, tentative.Observed = part(v.Observed)
-	core.Stale, core.NotRun = v.Stale, v.NotRun
+	core.Stale, core.NotRun, core.Improvements = v.Stale, v.NotRun, v.Improvements
 	for rule, n := range v.NotApplicableByRule {
 		if !slices.ContainsFunc(tentative.NotApplicable, func(j expectations.Judged) bool { return slices.Contains(j.Tags, "@"+rule) }) {
 			if core.NotApplicableByRule == nil {
@@ -48,14 +48,10 @@ func splitTentative(v expectations.Verdict) (core, tentative expectations.Verdic
 // tentativeRules reads the tentative rules from the features (package
 // contract: Rule blocks tagged @tentative, with their "Why:") and attaches
 // the judged scenarios of each; only the rules this run included.
-func tentativeRules(featuresDir string, v expectations.Verdict) ([]results.TentativeRule, error) {
+func tentativeRules(rules []contract.Rule, v expectations.Verdict) []results.TentativeRule {
 	_, tentative := splitTentative(v)
 	judged := slices.Concat(tentative.Passed, tentative.ExpectedFailures, tentative.UnexpectedFailures,
 		tentative.UnexpectedPasses, tentative.NotApplicable, tentative.Observed)
-	rules, err := contract.Load(featuresDir)
-	if err != nil {
-		return nil, err
-	}
 	var out []results.TentativeRule
 	for _, rule := range rules {
 		if !rule.Tentative {
@@ -71,7 +67,7 @@ func tentativeRules(featuresDir string, v expectations.Verdict) ([]results.Tenta
 			out = append(out, tr)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // printTentative writes the tentative rules' heading and one line per

@@ -16,6 +16,7 @@ import (
 
 	"conformance/internal/contract"
 	"conformance/internal/dashboard"
+	"conformance/internal/results"
 )
 
 func main() {
@@ -39,6 +40,11 @@ func main() {
 		fail(err)
 	}
 	p := dashboard.Build(rules, in, suiteVersion(), time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	var ids [][3]string
+	for _, r := range rules {
+		ids = append(ids, [3]string{r.ID, r.Title, r.Text})
+	}
+	p.Suite = &results.Suite{Version: results.ReadSuiteVersion("."), Commit: results.SuiteCommit("."), Rules: results.RuleSetOf(ids)}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
 	}

@@ -147,6 +147,10 @@ func soakSideBySide(s *soak.Soak, root, logDir string, n, atOnce int, builds []b
 				s.AddError(r.Label, run, errors.New(r.NotRun), took)
 				continue
 			}
+			if r.Error != nil { // the run did not get to a verdict
+				s.AddError(r.Label, run, fmt.Errorf("%s: %s", r.Error.Step, r.Error.Message), took)
+				continue
+			}
 			s.AddRun(r.Label, r.Verdict, took)
 			fmt.Printf("soak %d/%d %s: %s\n", run, n, r.Label, r.Verdict.Summary())
 		}
