@@ -185,6 +185,7 @@ test: setup vet cross lint-workflows fuzz-short docker-base-images ## every test
 	SDK='$(TEST_GEN1_ENTRIES)' RUNTIME=$(TEST_RUNTIMES) TRANSPORT=$(TEST_GEN1_TRANSPORTS) RUNNER=local SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS= $(GO) test -count=1 -timeout 60m -run '^TestConformance$$' ./steps
 	$(MAKE) --no-print-directory check-reports
 	$(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
+	$(MAKE) --no-print-directory explore-test
 	$(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
 	$(MAKE) --no-print-directory test-containers
 	$(if $(ENGINE_UP_BEFORE),@echo "the Docker engine answered before make test: left running",bash docker/engine.sh stop)
@@ -229,6 +230,30 @@ SOAK_TRANSPORTS = $(if $(filter file,$(origin TRANSPORT)),tcp$(comma)stdio,$(TRA
 
 soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS); results/soak.json names the flaky scenarios
 	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -parallel '$(or $(PARALLEL),0)' -out results/soak.json
+
+# make explore: the contract explorer (docs/exploring.md). SEED is the
+# first workload's seed (empty: one from the clock, printed); N a number of
+# workloads and BUDGET a wall time (e.g. 60s): without either, 60s. N is
+# soak's too, so only an N given on the command line counts here.
+SEED   ?=
+BUDGET ?=
+EXPLORE_N = $(if $(filter file,$(origin N)),0,$(N))
+# What make test explores: each SDK for TEST_EXPLORE_BUDGET from one seed
+# (printed; SEED= replays it), java from its release archive.
+TEST_EXPLORE_SDKS   ?= node,go,python,rust
+TEST_EXPLORE_BUDGET ?= 20s
+
+.PHONY: explore explore-test
+explore: setup ## random workloads from a model of the contract against $(SDK) on the fake runtime, every rule checked; a new violation is shrunk and printed as a scenario (SEED=, N=, BUDGET=60s)
+	$(GO) run ./internal/cmd/explore -sdk '$(SDK)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -seed '$(SEED)' -n $(or $(EXPLORE_N),0) -budget $(or $(BUDGET),0)
+
+explore-test: ## what make test explores: $(TEST_EXPLORE_SDKS) and java from $(JAVA_GEN2_SOURCE), $(TEST_EXPLORE_BUDGET) each, from one printed seed
+	@seed=$${SEED:-$$(date +%s)}; echo "explore: seed $$seed for every SDK (replay: make explore-test SEED=$$seed)"; status=0; \
+	for s in $$(echo '$(TEST_EXPLORE_SDKS)' | tr ',' ' '); do \
+	  $(GO) run ./internal/cmd/explore -sdk $$s -seed $$seed -budget $(TEST_EXPLORE_BUDGET) || status=1; \
+	done; \
+	$(if $(JAVA_GEN2_SOURCE),$(GO) run ./internal/cmd/explore -sdk java -source '$(JAVA_GEN2_SOURCE)' -seed $$seed -budget $(TEST_EXPLORE_BUDGET) || status=1;) \
+	exit $$status
 
 check-reports: ## check every $(RESULTS)/<label>/ junit.xml, cucumber.json and verdict.json against the schemas CI tools use (internal/reports/schema)
 	$(GO) run ./internal/cmd/reports check $(RESULTS)

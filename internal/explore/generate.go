@@ -164,17 +164,22 @@ func (g *generator) provider(name string, scriptable bool) Provider {
 	if scriptable && p.APIKey == "" && p.BearerToken == "" && g.rng.IntN(2) == 0 {
 		// Fails k times in a row, then returns tokens, each after its own delay.
 		for range g.rng.IntN(7) {
-			cb.Responses = append(cb.Responses, Response{Fail: true, DelayMs: g.delay()})
+			cb.Responses = append(cb.Responses, Response{Fail: true, DelayMs: g.delay(false)})
 		}
-		for range 1 + g.rng.IntN(2) {
-			cb.Responses = append(cb.Responses, Response{Token: g.token(true), DelayMs: g.delay()})
+		// The first token may take seconds, as a credential chain's first
+		// call does while it probes; the later ones do not, so that one
+		// workload spends seconds waiting a few times, not on every request.
+		first := Response{Token: g.token(true), DelayMs: g.delay(true)}
+		cb.Responses = append(cb.Responses, first)
+		if first.DelayMs >= 1000 || g.rng.IntN(2) == 0 {
+			cb.Responses = append(cb.Responses, Response{Token: g.token(true), DelayMs: g.delay(false)})
 		}
 		if g.rng.IntN(4) == 0 {
-			cb.Responses = append(cb.Responses, Response{Fail: true, DelayMs: g.delay()})
+			cb.Responses = append(cb.Responses, Response{Fail: true, DelayMs: g.delay(false)})
 		}
 		g.style(cb)
 	} else {
-		delay := g.delay()
+		delay := g.delay(false)
 		for range 1 + g.rng.IntN(2) {
 			cb.Responses = append(cb.Responses, Response{Token: g.token(true), DelayMs: delay})
 		}
@@ -198,16 +203,17 @@ func (g *generator) style(cb *Callback) {
 	}
 }
 
-// delay is mostly none, sometimes up to half a second, and rarely several
-// seconds, as an identity service probing and retrying.
-func (g *generator) delay() int {
+// delay is mostly none, sometimes up to half a second, and (where slow
+// is allowed) now and then several seconds, as an identity service
+// probing and retrying.
+func (g *generator) delay(slow bool) int {
 	switch k := g.rng.IntN(100); {
+	case slow && k < 12:
+		return 2000 + g.rng.IntN(4000)
 	case k < 65:
 		return 0
-	case k < 95:
-		return 10 + g.rng.IntN(490)
 	default:
-		return 2000 + g.rng.IntN(4000)
+		return 10 + g.rng.IntN(490)
 	}
 }
 

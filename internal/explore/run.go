@@ -479,7 +479,7 @@ func describeToken(t string) string {
 	if len(t) <= 80 {
 		return fmt.Sprintf("%q (%d bytes)", t, len(t))
 	}
-	return fmt.Sprintf("%q... (%d bytes)", t[:60], len(t))
+	return fmt.Sprintf("%q... (%d bytes)", strings.ToValidUTF8(t[:60], ""), len(t))
 }
 
 func describeAnswer(a fakeruntime.TokenAnswer, want string) string {
@@ -605,8 +605,8 @@ func showInv(inv driver.Invocation) string {
 }
 
 func shorten(s string) string {
-	if len(s) > 90 {
-		return fmt.Sprintf("%s... (%d bytes)", s[:80], len(s))
+	if len(s) > 200 {
+		return fmt.Sprintf("%s... (%d bytes)", strings.ToValidUTF8(s[:180], ""), len(s))
 	}
 	return s
 }
