@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -28,6 +30,9 @@ type Summary struct {
 	Workloads, Steps, Requests, Checks int
 	Known                              []Violation
 	New                                []Finding
+	// Kinds counts the steps run by kind, Conditions the token requests
+	// by what the model expected of them: what the run covered.
+	Kinds, Conditions map[string]int
 }
 
 // Finding is a new violation, shrunk, and the scenario that shows it.
@@ -42,7 +47,7 @@ type Finding struct {
 // spent, printing a line per workload, and shrinks and prints each new
 // violation. A known one is printed and counted, not shrunk.
 func (r *Runner) Explore(ctx context.Context, cfg Config) (Summary, error) {
-	var sum Summary
+	sum := Summary{Kinds: map[string]int{}, Conditions: map[string]int{}}
 	start := time.Now()
 	deadline := time.Time{}
 	if cfg.Budget > 0 {
@@ -67,6 +72,12 @@ func (r *Runner) Explore(ctx context.Context, cfg Config) (Summary, error) {
 		sum.Steps += out.Steps
 		sum.Requests += out.Requests
 		sum.Checks += out.Checks
+		for _, s := range w.Steps[:out.Steps] {
+			sum.Kinds[string(s.Kind)]++
+		}
+		for c, n := range out.Conditions {
+			sum.Conditions[c] += n
+		}
 		status := "ok"
 		for _, v := range out.Violations {
 			if v.Known != "" {
@@ -99,7 +110,25 @@ func (r *Runner) Explore(ctx context.Context, cfg Config) (Summary, error) {
 	}
 	fmt.Fprintf(cfg.Out, "explore: %s: %d workloads, %d steps, %d token requests, %d invariant checks, %d new violations, %d known (%s)\n",
 		r.Hello.SDK, sum.Workloads, sum.Steps, sum.Requests, sum.Checks, len(sum.New), len(sum.Known), time.Since(start).Round(time.Second))
+	fmt.Fprintf(cfg.Out, "explore: steps by kind: %s; token requests by condition: %s\n", counts(sum.Kinds), counts(sum.Conditions))
 	return sum, nil
+}
+
+// counts renders a count per name, sorted by name.
+func counts(m map[string]int) string {
+	var names []string
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, m[n]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func limits(cfg Config) string {

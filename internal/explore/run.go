@@ -59,6 +59,10 @@ type Outcome struct {
 	Requests   int // token requests sent
 	Checks     int // invariant checks made
 	Violations []Violation
+	// Conditions counts the token requests sent by what the model
+	// expected of them: "callback", "failing callback", "slow callback",
+	// "no callback", "disconnected session", "unknown session", "burst".
+	Conditions map[string]int
 }
 
 // New is the first violation not recorded as known, if any.
@@ -125,7 +129,7 @@ func (r *Runner) Run(ctx context.Context, w Workload) (Outcome, error) {
 	if err := d.Connect(cctx, rt.Addr(), ""); err != nil {
 		return Outcome{}, fmt.Errorf("connecting the SDK to the fake runtime: %w", err)
 	}
-	x := &run{r: r, ctx: ctx, rt: rt, d: d, ids: map[string]string{}, owner: map[string]string{}, gone: map[string]bool{},
+	x := &run{r: r, ctx: ctx, rt: rt, d: d, out: Outcome{Conditions: map[string]int{}}, ids: map[string]string{}, owner: map[string]string{}, gone: map[string]bool{},
 		provs: map[string][]Provider{}, from: map[string]string{}, calls: map[string]int{}, cbs: map[string]*Callback{}}
 	for i, s := range w.Steps {
 		if x.stop || ctx.Err() != nil {
@@ -310,6 +314,7 @@ func (x *run) ask(s Step) {
 	for range s.Count {
 		e := x.expect(s.Ref, s.Provider)
 		x.sent++
+		x.out.Conditions[e.condition]++
 		k := x.sent
 		ans, err := x.rt.AskToken(x.ctx, fakeruntime.TokenRequest{SessionID: e.id, ProviderName: s.Provider})
 		invs := x.newInvocations()
@@ -323,6 +328,7 @@ func (x *run) ask(s Step) {
 func (x *run) askUnknown(s Step) {
 	e := expectation{condition: "unknown session", ref: s.Ref, id: s.Ref, provider: s.Provider}
 	x.sent++
+	x.out.Conditions[e.condition]++
 	k := x.sent
 	ans, err := x.rt.AskToken(x.ctx, fakeruntime.TokenRequest{SessionID: s.Ref, ProviderName: s.Provider})
 	x.checkOne(e, k, ans, err, x.newInvocations())
@@ -513,6 +519,7 @@ func (x *run) burst(s Step) {
 		for _, t := range s.Targets {
 			e := x.expect(t.Ref, t.Provider)
 			x.sent++
+			x.out.Conditions["burst"]++
 			all = append(all, sent{e, x.rt.StartAskToken(x.ctx, fakeruntime.TokenRequest{SessionID: e.id, ProviderName: t.Provider})})
 		}
 	}
