@@ -145,6 +145,21 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	}
 }
 
+// Every workload prints as a scenario that godog's parser reads (no line
+// over its 64 KiB limit), in the steps' phrases.
+func TestEveryWorkloadPrintsAsAScenarioThatParses(t *testing.T) {
+	for seed := uint64(1); seed <= 200; seed++ {
+		w := Generate(seed, refHello)
+		text := Gherkin(w, Violation{Rule: "BT-0", Condition: "printed", Step: len(w.Steps) - 1}, "replay")
+		for _, line := range strings.Split(text, "\n") {
+			if len(line) >= 64<<10-1 {
+				t.Fatalf("seed %d: a line of %d bytes", seed, len(line))
+			}
+		}
+		checkPhrases(t, scenarioSteps(t, text))
+	}
+}
+
 // The generator keeps to what the driver declared: no resume, disconnect
 // or named providers without the capability, and the tokens fit the
 // contract's sizes.
@@ -170,7 +185,7 @@ func TestGenerateRespectsTheHello(t *testing.T) {
 					continue
 				}
 				for _, r := range p.Callback.Responses {
-					if len(r.Token) > 64<<10+8 {
+					if len(r.Token) > maxToken {
 						t.Fatalf("seed %d: a token of %d bytes", seed, len(r.Token))
 					}
 					if !r.Fail {

@@ -84,6 +84,16 @@ func candidates(w Workload, v Violation, values bool) []Workload {
 			return true
 		})
 	}
+	for i := 0; i+1 < len(w.Steps); i++ {
+		a, b := w.Steps[i], w.Steps[i+1]
+		if a.Kind == Ask && b.Kind == Ask && a.Ref == b.Ref && a.Provider == b.Provider {
+			edit(func(c *Workload) bool { // one step asking as many times
+				c.Steps[i].Count += b.Count
+				c.Steps = append(c.Steps[:i+1], c.Steps[i+2:]...)
+				return true
+			})
+		}
+	}
 	for i, s := range w.Steps {
 		switch s.Kind {
 		case Ask, Burst:
