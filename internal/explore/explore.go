@@ -33,6 +33,8 @@ type Summary struct {
 	// Kinds counts the steps run by kind, Conditions the token requests
 	// by what the model expected of them: what the run covered.
 	Kinds, Conditions map[string]int
+	// Observed counts what the contract leaves open, as seen (Outcome.Observed).
+	Observed map[string]int
 }
 
 // Finding is a new violation, shrunk, and the scenario that shows it.
@@ -47,7 +49,7 @@ type Finding struct {
 // spent, printing a line per workload, and shrinks and prints each new
 // violation. A known one is printed and counted, not shrunk.
 func (r *Runner) Explore(ctx context.Context, cfg Config) (Summary, error) {
-	sum := Summary{Kinds: map[string]int{}, Conditions: map[string]int{}}
+	sum := Summary{Kinds: map[string]int{}, Conditions: map[string]int{}, Observed: map[string]int{}}
 	start := time.Now()
 	deadline := time.Time{}
 	if cfg.Budget > 0 {
@@ -77,6 +79,9 @@ func (r *Runner) Explore(ctx context.Context, cfg Config) (Summary, error) {
 		}
 		for c, n := range out.Conditions {
 			sum.Conditions[c] += n
+		}
+		for o, n := range out.Observed {
+			sum.Observed[o] += n
 		}
 		status := "ok"
 		for _, v := range out.Violations {
@@ -111,6 +116,7 @@ func (r *Runner) Explore(ctx context.Context, cfg Config) (Summary, error) {
 	fmt.Fprintf(cfg.Out, "explore: %s: %d workloads, %d steps, %d token requests, %d invariant checks, %d new violations, %d known (%s)\n",
 		r.Hello.SDK, sum.Workloads, sum.Steps, sum.Requests, sum.Checks, len(sum.New), len(sum.Known), time.Since(start).Round(time.Second))
 	fmt.Fprintf(cfg.Out, "explore: steps by kind: %s; token requests by condition: %s\n", counts(sum.Kinds), counts(sum.Conditions))
+	fmt.Fprintf(cfg.Out, "explore: observed, not judged (the contract leaves it open): %s\n", counts(sum.Observed))
 	return sum, nil
 }
 

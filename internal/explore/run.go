@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -63,6 +64,15 @@ type Outcome struct {
 	// expected of them: "callback", "failing callback", "slow callback",
 	// "no callback", "disconnected session", "unknown session", "burst".
 	Conditions map[string]int
+	// Observed counts what the contract leaves open, as seen: the error
+	// code of each kind of error answer, and the argument names a
+	// callback received. Recorded, never judged.
+	Observed map[string]int
+}
+
+// observe counts one value of something the contract leaves open.
+func (x *run) observe(what string, value any) {
+	x.out.Observed[fmt.Sprintf("%s: %v", what, value)]++
 }
 
 // New is the first violation not recorded as known, if any.
@@ -129,7 +139,7 @@ func (r *Runner) Run(ctx context.Context, w Workload) (Outcome, error) {
 	if err := d.Connect(cctx, rt.Addr(), ""); err != nil {
 		return Outcome{}, fmt.Errorf("connecting the SDK to the fake runtime: %w", err)
 	}
-	x := &run{r: r, ctx: ctx, rt: rt, d: d, out: Outcome{Conditions: map[string]int{}}, ids: map[string]string{}, owner: map[string]string{}, gone: map[string]bool{},
+	x := &run{r: r, ctx: ctx, rt: rt, d: d, out: Outcome{Conditions: map[string]int{}, Observed: map[string]int{}}, ids: map[string]string{}, owner: map[string]string{}, gone: map[string]bool{},
 		provs: map[string][]Provider{}, from: map[string]string{}, calls: map[string]int{}, cbs: map[string]*Callback{}}
 	for i, s := range w.Steps {
 		if x.stop || ctx.Err() != nil {
@@ -360,6 +370,9 @@ func (x *run) checkOne(e expectation, k int, ans fakeruntime.TokenAnswer, askErr
 	}, x.tokenThen(e, k)) {
 		return
 	}
+	if ans.Error != nil {
+		x.observe("error code, "+cond, ans.Error.Code)
+	}
 	if e.label == "" { // no callback may run; the answer is an error
 		for _, inv := range invs {
 			rule := e.rule()
@@ -418,6 +431,14 @@ func (x *run) checkInvocation(e expectation, inv driver.Invocation, k int) bool 
 		}, fmt.Sprintf("the callback %q was not invoked", inv.Callback))
 		return false
 	}
+	var args map[string]any
+	_ = json.Unmarshal(inv.Args, &args)
+	var argNames []string
+	for k := range args {
+		argNames = append(argNames, k)
+	}
+	sort.Strings(argNames)
+	x.observe("callback arguments", strings.Join(argNames, "+"))
 	name, _ := inv.Arg("providerName")
 	rule := "BT-5"
 	if e.provider == defaultName {
