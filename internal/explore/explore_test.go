@@ -231,6 +231,7 @@ func TestEachCheckCanFail(t *testing.T) {
 		{bugKeepDisconnect, "BT-8", []Step{singular("A", tok("a-{n}", 0)), {Kind: Disconnect, Ref: "A"}, ask("A", "default", 1)}},
 		{bugNoCbToken, "BT-9", []Step{named, ask("A", "ghost", 1)}},
 		{bugFailAsToken, "BT-10", []Step{singular("A", &Callback{Responses: []Response{{Fail: true}, {Token: "t-{n}"}}}), ask("A", "default", 2)}},
+		{bugAnswerTwice, "BT-11", []Step{singular("A", tok("t-{n}", 0)), ask("A", "default", 2)}},
 		{bugBurstDouble, "BT-11", []Step{named, {Kind: Burst, Count: 4, Targets: []Target{{"A", "red"}, {"A", "blue"}}}}},
 		{bugCutSlow, "BT-12", []Step{singular("A", tok("slow-{n}", 1500)), ask("A", "default", 1)}},
 		{bugResumeOldCbs, "BT-13", []Step{singular("A", tok("a-{n}", 0)), {Kind: Resume, Ref: "B", From: "A", Singular: &Provider{Callback: tok("b-{n}", 0)}}, ask("B", "default", 1)}},
@@ -256,7 +257,7 @@ func TestEachCheckCanFail(t *testing.T) {
 			if v.Rule != c.rule {
 				t.Errorf("found %s, want %s", v, c.rule)
 			}
-			if len(v.Then) == 0 && v.Rule != "BT-1" {
+			if len(v.Then) == 0 && v.Condition != "answered twice" {
 				t.Errorf("the violation names no step that checks it: %s", v)
 			}
 			checkPhrases(t, scenarioSteps(t, Gherkin(w, *v, "replay")))

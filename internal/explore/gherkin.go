@@ -68,6 +68,9 @@ func Gherkin(w Workload, v Violation, cmd string) string {
 			fmt.Fprintf(&b, "    %s %s\n", kw(), line)
 		}
 	}
+	if len(v.Then) == 0 {
+		b.WriteString("    # No step of steps/ states this check today: the explorer's message above says what broke.\n")
+	}
 	seen := map[string]bool{}
 	then := "Then"
 	for _, t := range v.Then {

@@ -66,6 +66,7 @@ const (
 	bugNoCbToken       = "a provider without a callback is answered an empty token"  // BT-9
 	bugFailAsToken     = "a failing callback is answered with an empty token"        // BT-10
 	bugBurstDouble     = "concurrent requests share one invocation"                  // BT-11
+	bugAnswerTwice     = "every request is answered twice"                           // BT-11
 	bugCutSlow         = "a callback slower than 1 s is answered with an error"      // BT-12
 	bugResumeOldCbs    = "after resume the old callbacks are invoked"                // BT-13
 	bugNone            = ""
@@ -239,7 +240,7 @@ func (d *refDriver) open(ctx context.Context, cmd string, spec driver.SessionSpe
 }
 
 // handle answers the runtime's requests: providerToken.getToken.
-func (d *refDriver) handle(ctx context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
+func (d *refDriver) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
 	if req.Notif {
 		return nil, nil
 	}
@@ -358,6 +359,8 @@ func (d *refDriver) handle(ctx context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.
 		tok = "Bearer " + tok
 	case d.bug == bugTruncateLong && len(tok) > 10<<10 && live >= 2:
 		tok = tok[:10<<10]
+	case d.bug == bugAnswerTwice:
+		_ = conn.Reply(ctx, req.ID, map[string]string{"token": tok})
 	}
 	return map[string]string{"token": tok}, nil
 }

@@ -103,6 +103,7 @@ type run struct {
 	cbs   map[string]*Callback
 	seen  int // invocations seen so far
 	sent  int // token requests sent so far
+	probs int // runtime problems seen so far
 }
 
 // Run runs the workload with a fresh fake runtime and driver, checking as
@@ -159,6 +160,7 @@ func (r *Runner) Run(ctx context.Context, w Workload) (Outcome, error) {
 		case Burst:
 			x.burst(s)
 		}
+		x.checkAnsweredOnce()
 	}
 	x.out.Requests = x.sent
 	return x.out, nil
@@ -807,4 +809,17 @@ func invokedThen(label string, n int) string {
 		return fmt.Sprintf("the callback %q was invoked 1 time", label)
 	}
 	return fmt.Sprintf("the callback %q was invoked %d times", label, n)
+}
+
+// checkAnsweredOnce looks in the runtime's problems for an answer to a
+// request it never sent or had answered already (jsonrpc2 logs those):
+// a request answered twice (BT-11).
+func (x *run) checkAnsweredOnce() {
+	probs := x.rt.Problems()
+	for _, p := range probs[min(x.probs, len(probs)):] {
+		x.check(!strings.Contains(p, "no corresponding request"), "BT-11", "answered twice", func() string {
+			return "the SDK sent an answer the runtime had no request for (a request answered twice?): " + strings.TrimSpace(p)
+		})
+	}
+	x.probs = len(probs)
 }
