@@ -177,16 +177,21 @@ func candidates(w Workload, v Violation, values bool) []Workload {
 					return true
 				})
 			}
-			edit(func(c *Workload) bool {
-				cb, changed := at(c).Callback, false
-				for r := range cb.Responses {
-					if cb.Responses[r].DelayMs > 0 {
-						cb.Responses[r].DelayMs /= 4
-						changed = true
+			for _, div := range []int{0, 4} { // no delay, or a quarter of it
+				edit(func(c *Workload) bool {
+					cb, changed := at(c).Callback, false
+					for r := range cb.Responses {
+						if d := cb.Responses[r].DelayMs; d > 0 {
+							cb.Responses[r].DelayMs = 0
+							if div > 0 {
+								cb.Responses[r].DelayMs = d / div
+							}
+							changed = true
+						}
 					}
-				}
-				return changed
-			})
+					return changed
+				})
+			}
 			for _, keep := range []float64{0.5, 0.75} {
 				edit(func(c *Workload) bool {
 					cb, changed := at(c).Callback, false
