@@ -158,7 +158,7 @@ cross: ## the suite builds and vets on macOS and Windows too, where SDK maintain
 # checkout lacks (their builds are left out, with a note). Read only for
 # the targets that use them; each may be overridden (make test
 # TEST_MUTANT_SDKS=node).
-ifneq ($(filter test test-containers help-values,$(MAKECMDGOALS)),)
+ifneq ($(filter test test-containers explore-test help-values,$(MAKECMDGOALS)),)
 $(foreach kv,$(shell $(PLAN) make-vars '$(SDK_SOURCE_ARCHIVES)' || echo 'PLAN_FAILED|yes'),$(eval $(word 1,$(subst |, ,$(kv))) ?= $(word 2,$(subst |, ,$(kv)))))
 $(if $(PLAN_FAILED),$(error ci/plan.yaml could not be read: see the message above (go run ./internal/cmd/plan make-vars)))
 TEST_SDKS := $(shell $(PLAN) test-sdks)
@@ -199,6 +199,7 @@ test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(
 	$(call timed,check-reports) $(MAKE) --no-print-directory check-reports
 	$(call timed,ci-matrix-sdk) $(MAKE) --no-print-directory ci-matrix-sdk
 	$(call timed,differential) $(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
+	$(call timed,explore) $(MAKE) --no-print-directory explore-test
 	$(call timed,mutants) $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
 	$(call timed,containers) $(MAKE) --no-print-directory test-containers
 	$(if $(ENGINE_UP_BEFORE),@echo "the Docker engine answered before make test: left running",bash docker/engine.sh stop)
@@ -248,6 +249,26 @@ SOAK_AT_ONCE = $(if $(filter command line environment,$(origin BUILDS_AT_ONCE)),
 
 soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS; BUILDS_AT_ONCE=3 runs the builds side by side as make test does); results/soak.json names the flaky scenarios
 	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -parallel '$(or $(PARALLEL),0)' -at-once $(SOAK_AT_ONCE) -out results/soak.json
+
+# make explore: the contract explorer (docs/exploring.md). SEED is the
+# first workload's seed (empty: one from the clock, printed); N a number of
+# workloads and BUDGET a wall time (e.g. 60s): without either, 60s. N is
+# soak's too, so only an N given on the command line counts here.
+SEED   ?=
+BUDGET ?=
+EXPLORE_N = $(if $(filter file,$(origin N)),0,$(N))
+# What make test explores: the plan's pinned builds (TEST_GEN2_ENTRIES, java
+# from its release archive where there is one), each for
+# TEST_EXPLORE_BUDGET from one seed (printed; SEED= replays it).
+TEST_EXPLORE_BUDGET ?= 20s
+
+.PHONY: explore explore-test
+explore: setup ## random workloads from a model of the contract against $(SDK) on the fake runtime, every rule checked; a new violation is shrunk and printed as a scenario (SEED=, N=, BUDGET=60s)
+	$(GO) run ./internal/cmd/explore -sdk '$(SDK)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -seed '$(SEED)' -n $(or $(EXPLORE_N),0) -budget $(or $(BUDGET),0)
+
+explore-test: ## what make test explores: $(TEST_GEN2_ENTRIES), $(TEST_EXPLORE_BUDGET) each, from one printed seed
+	@seed=$${SEED:-$$(date +%s)}; echo "explore: seed $$seed for every build (replay: make explore-test SEED=$$seed)"; \
+	$(GO) run ./internal/cmd/explore -sdk '$(TEST_GEN2_ENTRIES)' -seed $$seed -budget $(TEST_EXPLORE_BUDGET)
 
 check-reports: ## check every $(RESULTS)/<label>/ junit.xml, cucumber.json and verdict.json against the schemas CI tools use (internal/reports/schema)
 	$(GO) run ./internal/cmd/reports check $(RESULTS)
