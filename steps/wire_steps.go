@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/cucumber/godog"
 
+	"conformance/internal/contract"
 	"conformance/internal/wirelog"
 )
 
@@ -156,51 +156,6 @@ func (sc *scenario) providerHasFields(method, ref, which string, table *godog.Ta
 	return nil
 }
 
-// normalizeKey folds the spellings of one name in every SDK language
-// (getBearerToken, get_bearer_token, GetBearerToken, get-bearer-token) to
-// one form.
-func normalizeKey(k string) string {
-	return strings.ToLower(nonAlphanumeric.ReplaceAllString(k, ""))
-}
-
-var nonAlphanumeric = regexp.MustCompile(`[^A-Za-z0-9]`)
-
-// callbackKeys are the normalized names a leaked callback would travel
-// under: both generations' field names and the obvious variants.
-var callbackKeys = map[string]bool{
-	"getbearertoken": true, "bearertokenprovider": true, "bearertokencallback": true,
-	"bearertokenfunc": true, "bearertokenfn": true, "tokenprovider": true,
-	"tokencallback": true, "gettoken": true, "callback": true,
-}
-
-// scopeKeys are the normalized names of what the callback closes over or
-// what a token cache would need (BT-3).
-var scopeKeys = map[string]bool{
-	"bearertokenscope": true, "scope": true, "scopes": true, "audience": true,
-	"tokenscope": true, "tokenaudience": true, "resource": true,
-	"expiresontimestamp": true, "expireson": true, "expiresat": true, "expiresin": true, "expiry": true,
-}
-
-// findKeys returns the paths of keys anywhere inside v whose normalized
-// name is in names.
-func findKeys(v any, path string, names map[string]bool) []string {
-	var found []string
-	switch t := v.(type) {
-	case map[string]any:
-		for k, child := range t {
-			if names[normalizeKey(k)] {
-				found = append(found, path+"."+k)
-			}
-			found = append(found, findKeys(child, path+"."+k, names)...)
-		}
-	case []any:
-		for i, child := range t {
-			found = append(found, findKeys(child, fmt.Sprintf("%s[%d]", path, i), names)...)
-		}
-	}
-	return found
-}
-
 func (sc *scenario) noKeysInProviders(method, ref string, names map[string]bool, what string) error {
 	params, _, err := sc.openParams(method, ref)
 	if err != nil {
@@ -212,7 +167,7 @@ func (sc *scenario) noKeysInProviders(method, ref string, names map[string]bool,
 	}
 	var found []string
 	for _, p := range providers {
-		found = append(found, findKeys(p, "provider", names)...)
+		found = append(found, contract.FindKeys(p, "provider", names)...)
 	}
 	if len(found) > 0 {
 		return fmt.Errorf("%s on the wire: %s; providers: %s", what, strings.Join(found, ", "), compact(providers))
@@ -221,11 +176,11 @@ func (sc *scenario) noKeysInProviders(method, ref string, names map[string]bool,
 }
 
 func (sc *scenario) noCallbackKey(method, ref string) error {
-	return sc.noKeysInProviders(method, ref, callbackKeys, "a key naming the callback is")
+	return sc.noKeysInProviders(method, ref, contract.CallbackKeys, "a key naming the callback is")
 }
 
 func (sc *scenario) noScopeKey(method, ref string) error {
-	return sc.noKeysInProviders(method, ref, scopeKeys, "a scope, audience or expiry key is")
+	return sc.noKeysInProviders(method, ref, contract.ScopeKeys, "a scope, audience or expiry key is")
 }
 
 func (sc *scenario) textNowhereOnWire(text string) error {

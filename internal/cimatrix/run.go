@@ -164,20 +164,10 @@ func runBash(ctx context.Context, dir, script string, env map[string]string, out
 		cmd.Env = append(cmd.Env, k+"="+env[k])
 	}
 	start := time.Now()
-	if err := procgroup.Start(cmd); err != nil {
-		return err
-	}
-	exited := make(chan struct{})
-	waitErr := make(chan error, 1)
-	go func() { waitErr <- cmd.Wait(); close(exited) }()
-	select {
-	case err = <-waitErr:
-	case <-ctx.Done():
-		procgroup.Stop(cmd, exited, 5*time.Second)
-		<-exited
+	err = procgroup.Run(ctx, cmd, 5*time.Second)
+	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted after %s: %w", time.Since(start).Round(time.Second), ctx.Err())
 	}
-	procgroup.Stop(cmd, exited, time.Second) // whatever the script left running
 	if err != nil {
 		return fmt.Errorf("exited after %s: %w", time.Since(start).Round(time.Second), err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"conformance/internal/contract"
 	"conformance/internal/driver"
 	"conformance/internal/fakeruntime"
 	"conformance/internal/wirelog"
@@ -697,11 +698,11 @@ func (x *run) checkOpenFrame(s Step, method, id string) {
 	if list, ok := params["providers"].([]any); ok {
 		wireProviders = append(wireProviders, list...)
 	}
-	found := findKeys(wireProviders, "providers", callbackKeys)
+	found := contract.FindKeys(wireProviders, "providers", contract.CallbackKeys)
 	x.check(len(found) == 0, "BT-2", "opening a session", func() string {
 		return fmt.Sprintf("%s carries a key naming the callback: %v", method, found)
 	}, in+"no provider has a key naming the callback")
-	found = findKeys(wireProviders, "providers", scopeKeys)
+	found = contract.FindKeys(wireProviders, "providers", contract.ScopeKeys)
 	x.check(len(found) == 0, "BT-3", "opening a session", func() string {
 		return fmt.Sprintf("%s carries a scope, audience or expiry key: %v", method, found)
 	}, in+"no provider has a key for a scope, an audience or an expiry")
@@ -755,52 +756,6 @@ func namedWireProvider(params map[string]any, name string) map[string]any {
 		}
 	}
 	return nil
-}
-
-// callbackKeys and scopeKeys are the normalized key names of a leaked
-// callback (BT-2) and of a scope, audience or expiry (BT-3), as the wire
-// steps of steps/ know them.
-var (
-	callbackKeys = set("getbearertoken", "bearertokenprovider", "bearertokencallback", "bearertokenfunc", "bearertokenfn",
-		"tokenprovider", "tokencallback", "gettoken", "callback")
-	scopeKeys = set("bearertokenscope", "scope", "scopes", "audience", "tokenscope", "tokenaudience", "resource",
-		"expiresontimestamp", "expireson", "expiresat", "expiresin", "expiry")
-)
-
-func set(names ...string) map[string]bool {
-	m := map[string]bool{}
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
-}
-
-func normalizeKey(k string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(k) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func findKeys(v any, path string, names map[string]bool) []string {
-	var found []string
-	switch t := v.(type) {
-	case map[string]any:
-		for k, child := range t {
-			if names[normalizeKey(k)] {
-				found = append(found, path+"."+k)
-			}
-			found = append(found, findKeys(child, path+"."+k, names)...)
-		}
-	case []any:
-		for i, child := range t {
-			found = append(found, findKeys(child, fmt.Sprintf("%s[%d]", path, i), names)...)
-		}
-	}
-	return found
 }
 
 // invokedThen is the step that states how many times a callback ran.

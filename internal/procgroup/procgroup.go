@@ -16,6 +16,8 @@
 package procgroup
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -123,4 +125,26 @@ func watchSignals() {
 		}
 		os.Exit(code)
 	}()
+}
+
+// Run starts cmd in a group of its own (Start) and waits for it. When ctx
+// ends first, it stops the group (Stop, with grace) and returns ctx's
+// error joined with the command's. Either way, whatever the command left
+// running in its group is killed once it has exited.
+func Run(ctx context.Context, cmd *exec.Cmd, grace time.Duration) error {
+	if err := Start(cmd); err != nil {
+		return err
+	}
+	exited := make(chan struct{})
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait(); close(exited) }()
+	var err error
+	select {
+	case err = <-waited:
+	case <-ctx.Done():
+		Stop(cmd, exited, grace)
+		err = errors.Join(ctx.Err(), <-waited)
+	}
+	Stop(cmd, exited, 0)
+	return err
 }

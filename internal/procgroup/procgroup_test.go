@@ -5,6 +5,8 @@
 package procgroup
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -59,4 +61,23 @@ func TestKillAll(t *testing.T) {
 		t.Fatal("KillAll did not kill the child")
 	}
 	assert.Equal(t, 0, Live())
+}
+
+func TestRunWaitsAndStopsOnTheContext(t *testing.T) {
+	if err := Run(context.Background(), exec.Command("sh", "-c", "exit 3"), time.Second); err == nil {
+		t.Fatal("Run of a command that exits 3 returned no error")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := Run(ctx, exec.Command("sh", "-c", "sleep 30"), time.Second)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Run past its context: %v, want the context's error", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("Run took %s to stop a command when its context ended", took)
+	}
+	if n := Live(); n != 0 {
+		t.Fatalf("%d groups left live", n)
+	}
 }

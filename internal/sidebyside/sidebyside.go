@@ -15,7 +15,6 @@ package sidebyside
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -134,24 +133,10 @@ func runOne(ctx context.Context, job Job, o Options, i int) Outcome {
 	cmd.Dir = o.StepsDir
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.Env = append(append(os.Environ(), o.Env...), // later entries win
-
 		"SDK="+job.Build, "RUNTIME="+job.Runtime, "TRANSPORT="+job.Transport, "RUNNER=local",
 		"SDK_VERSION=", "SDK_SOURCE=", "SDK_SOURCE_VERSION=")
 	start := time.Now()
-	if err := procgroup.Start(cmd); err != nil {
-		out.Err = fmt.Errorf("starting %s: %w", o.TestBinary, err)
-		return out
-	}
-	exited := make(chan struct{})
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait(); close(exited) }()
-	select {
-	case err = <-waited:
-	case <-ctx.Done():
-		procgroup.Stop(cmd, exited, 5*time.Second)
-		err = errors.Join(ctx.Err(), <-waited)
-	}
-	procgroup.Stop(cmd, exited, 0) // the group, should the test binary leave anything behind
+	err = procgroup.Run(ctx, cmd, 5*time.Second)
 	out.Wall = time.Since(start)
 	if cmd.ProcessState != nil {
 		out.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
