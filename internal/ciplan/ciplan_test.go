@@ -45,10 +45,10 @@ func TestMakeVarsAreMakeTestsLists(t *testing.T) {
 		assert.NotContains(t, v.Value, " ", v.Name)
 		got[v.Name] = v.Value
 	}
-	assert.Equal(t, "node,go,python,rust", got["TEST_GEN2_ENTRIES"])
-	assert.Equal(t, "node@1.0.4,python@1.0.4,go@v1.0.4,rust@1.0.4", got["TEST_GEN1_ENTRIES"])
+	assert.Equal(t, "rust,node,go,python", got["TEST_GEN2_ENTRIES"])
+	assert.Equal(t, "rust@1.0.4,node@1.0.4,python@1.0.4,go@v1.0.4", got["TEST_GEN1_ENTRIES"])
 	assert.Equal(t, "fake,real", got["TEST_GEN2_RUNTIMES"])
-	assert.Equal(t, "node,go,python,rust,node@1.0.4,python@1.0.4,go@v1.0.4,rust@1.0.4", got["TEST_LABELS"])
+	assert.Equal(t, "rust,node,go,python,rust@1.0.4,node@1.0.4,python@1.0.4,go@v1.0.4", got["TEST_LABELS"])
 	assert.Contains(t, got["TEST_MISSING_ARCHIVES"], "copilot-sdk-java-1.0.11.tar.gz")
 	assert.Equal(t, "node=2,python=2,java=5", got["TEST_MUTANT_PARTS"])
 	assert.Equal(t, "java+"+filepath.Join(dir, "../shared/sdk-sources/copilot-sdk-java-1.0.11.tar.gz"), got["TEST_CONTAINER_SOURCES"])
