@@ -42,7 +42,7 @@ SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL SDK_SOURCE_ARCHIVES
 
-.PHONY: help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
+.PHONY: help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean docker-clean-all check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
 
 # help expands each description's variables: it feeds them, as $(info)
 # lines, to a second make that reads this Makefile first, so that they show
@@ -212,9 +212,10 @@ ENGINE_UP_BEFORE := $(shell bash docker/engine.sh status >/dev/null 2>&1 && echo
 endif
 
 # The container runs of make test, then the check that they left nothing
-# behind: docker-clean removes the suite's containers, images and their
-# build cache, and the engine itself is stopped by whoever started it
-# (.ci/run: docker/engine.sh stop).
+# behind: docker-clean removes the suite's containers and build cache (its
+# driver images stay, a cache keyed by their inputs, for the next run), and
+# the engine itself is stopped by whoever started it (.ci/run:
+# docker/engine.sh stop).
 test-containers: docker-base-images ## $(TEST_CONTAINER_SDKS), and $(TEST_CONTAINER_SOURCES), with RUNNER=container over $(TEST_CONTAINER_TRANSPORTS) (fake runtime), then docker-clean and a check that nothing is left
 	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=$(TEST_CONTAINER_TRANSPORTS) RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 40m -run '^TestConformance$$' ./steps
 	$(if $(TEST_CONTAINER_SOURCES),SDK='$(TEST_CONTAINER_SOURCES)' RUNTIME=fake TRANSPORT=$(TEST_CONTAINER_TRANSPORTS) RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps)
@@ -298,8 +299,11 @@ docker-engine: ## start a Docker engine if none answers (dockerd as these machin
 docker-base-images: docker-engine ## the base images of docker/*.Dockerfile: kept, pulled, or local stand-ins where no registry answers
 	bash docker/base-images.sh $(BASE_IMAGE_SDKS)
 
-docker-clean: ## remove the suite's containers, driver images and their build cache (dangling images, builder cache); base images and the engine stay
+docker-clean: ## remove the suite's containers and build cache (dangling images, builder cache), and driver images unused for a week; current driver images (a cache keyed by their inputs), base images and the engine stay
 	bash docker/clean.sh
+
+docker-clean-all: ## docker-clean, and every driver image of the suite too
+	bash docker/clean.sh --all
 
 differential: ## run $(SDK) on the fake and the real runtime, then compare what crossed the wire (results/differential-<sdk>.md)
 	$(MAKE) --no-print-directory conformance RUNTIME=fake,real
