@@ -10,7 +10,6 @@ import (
 	"github.com/cucumber/godog"
 
 	"conformance/internal/contract"
-	"conformance/internal/wirelog"
 )
 
 func (sc *scenario) registerWireSteps(ctx *godog.ScenarioContext) {
@@ -34,26 +33,7 @@ func (sc *scenario) openParams(method, ref string) (map[string]any, json.RawMess
 	if err != nil {
 		return nil, nil, err
 	}
-	log := sc.runtime.Log()
-	var found map[string]any
-	var foundRaw json.RawMessage
-	for _, req := range log.Requests(wirelog.SDKToRuntime, method) {
-		var params map[string]any
-		if err := json.Unmarshal(req.Params, &params); err != nil {
-			continue
-		}
-		sent, _ := params["sessionId"].(string)
-		if sent == "" {
-			if resp, ok := log.ResponseTo(wirelog.RuntimeToSDK, req); ok {
-				var result struct{ SessionID string }
-				_ = json.Unmarshal(resp.Result, &result)
-				sent = result.SessionID
-			}
-		}
-		if sent == id {
-			found, foundRaw = params, req.Params
-		}
-	}
+	found, foundRaw := sc.runtime.Log().SessionOpen(method, id)
 	if found == nil {
 		return nil, nil, fmt.Errorf("no %s request on the wire for session %q (%s)", method, ref, id)
 	}

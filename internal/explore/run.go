@@ -11,7 +11,6 @@ import (
 	"conformance/internal/contract"
 	"conformance/internal/driver"
 	"conformance/internal/fakeruntime"
-	"conformance/internal/wirelog"
 )
 
 // modelURL is the base URL the workloads' providers name. No turn runs, so
@@ -653,7 +652,7 @@ func listAnswers(as []fakeruntime.TokenAnswer) string {
 // checkOpenFrame checks the session.create or session.resume frame of a
 // session (BT-1, BT-2, BT-3).
 func (x *run) checkOpenFrame(s Step, method, id string) {
-	params, raw := openParams(x.rt.Log(), method, id)
+	params, raw := x.rt.Log().SessionOpen(method, id)
 	in := fmt.Sprintf("in the %s request for session %q, ", method, s.Ref)
 	if !x.check(params != nil, "BT-1", "opening a session", func() string {
 		return fmt.Sprintf("no %s request on the wire for session %s", method, id)
@@ -721,31 +720,6 @@ func (x *run) checkOpenFrame(s Step, method, id string) {
 			}, fmt.Sprintf("the session.create request for session %q contains none of the tokens its callbacks return", s.Ref))
 		}
 	}
-}
-
-// openParams finds the last session.create or session.resume for the
-// session id: by the id it sends, or by the id the runtime answered.
-func openParams(log *wirelog.Log, method, id string) (map[string]any, json.RawMessage) {
-	var found map[string]any
-	var raw json.RawMessage
-	for _, req := range log.Requests(wirelog.SDKToRuntime, method) {
-		var params map[string]any
-		if json.Unmarshal(req.Params, &params) != nil {
-			continue
-		}
-		sent, _ := params["sessionId"].(string)
-		if sent == "" {
-			if resp, ok := log.ResponseTo(wirelog.RuntimeToSDK, req); ok {
-				var result struct{ SessionID string }
-				_ = json.Unmarshal(resp.Result, &result)
-				sent = result.SessionID
-			}
-		}
-		if sent == id {
-			found, raw = params, req.Params
-		}
-	}
-	return found, raw
 }
 
 func namedWireProvider(params map[string]any, name string) map[string]any {

@@ -202,3 +202,31 @@ func (l *Log) String() string {
 	}
 	return b.String()
 }
+
+// SessionOpen returns the params of the last session.create or
+// session.resume request (method) the SDK sent for the session id, decoded
+// and raw, or nil when there is none. The session is matched by the id in
+// the request, or, for SDKs that let the runtime choose, by the id in the
+// runtime's answer.
+func (l *Log) SessionOpen(method, id string) (map[string]any, json.RawMessage) {
+	var found map[string]any
+	var raw json.RawMessage
+	for _, req := range l.Requests(SDKToRuntime, method) {
+		var params map[string]any
+		if json.Unmarshal(req.Params, &params) != nil {
+			continue
+		}
+		sent, _ := params["sessionId"].(string)
+		if sent == "" {
+			if resp, ok := l.ResponseTo(RuntimeToSDK, req); ok {
+				var result struct{ SessionID string }
+				_ = json.Unmarshal(resp.Result, &result)
+				sent = result.SessionID
+			}
+		}
+		if sent == id {
+			found, raw = params, req.Params
+		}
+	}
+	return found, raw
+}
