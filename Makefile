@@ -175,7 +175,7 @@ test test-containers: BASE_IMAGE_SDKS = $(sort $(call sdk_names,$(TEST_CONTAINER
 # each build's cells (runtimes x transports) one after the other in its own
 # process; scenarios that measure time (@serial) still run alone on the
 # machine (steps.Gate). docs/ci.md says how the number was chosen.
-BUILDS_AT_ONCE ?= 3
+BUILDS_AT_ONCE ?= 4
 # make test records each phase's and each build's wall and CPU time here,
 # gathered at the end into results/test-times.json (internal/timings).
 # Not under make -n (internal/docs checks the documents' commands so), which
@@ -248,7 +248,7 @@ SOAK_TRANSPORTS = $(if $(filter file,$(origin TRANSPORT)),tcp$(comma)stdio,$(TRA
 # given: then side by side, as make test runs them.
 SOAK_AT_ONCE = $(if $(filter command line environment,$(origin BUILDS_AT_ONCE)),$(BUILDS_AT_ONCE),1)
 
-soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS; BUILDS_AT_ONCE=3 runs the builds side by side as make test does); results/soak.json names the flaky scenarios
+soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS; BUILDS_AT_ONCE=4 runs the builds side by side as make test does); results/soak.json names the flaky scenarios
 	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -parallel '$(or $(PARALLEL),0)' -at-once $(SOAK_AT_ONCE) -out results/soak.json
 
 # make explore: the contract explorer (docs/exploring.md). SEED is the
