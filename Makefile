@@ -42,7 +42,7 @@ SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL SDK_SOURCE_ARCHIVES
 
-.PHONY: help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean docker-clean-all check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
+.PHONY: test-features test-beside-the-features test-beside-the-features-in-turn help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean docker-clean-all check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
 
 # help expands each description's variables: it feeds them, as $(info)
 # lines, to a second make that reads this Makefile first, so that they show
@@ -158,7 +158,7 @@ cross: ## the suite builds and vets on macOS and Windows too, where SDK maintain
 # checkout lacks (their builds are left out, with a note). Read only for
 # the targets that use them; each may be overridden (make test
 # TEST_MUTANT_SDKS=node).
-ifneq ($(filter test test-containers explore-test help-values,$(MAKECMDGOALS)),)
+ifneq ($(filter test test-features test-beside-the-features test-beside-the-features-in-turn test-containers explore-test help-values,$(MAKECMDGOALS)),)
 $(foreach kv,$(shell $(PLAN) make-vars '$(SDK_SOURCE_ARCHIVES)' || echo 'PLAN_FAILED|yes'),$(eval $(word 1,$(subst |, ,$(kv))) ?= $(word 2,$(subst |, ,$(kv)))))
 $(if $(PLAN_FAILED),$(error ci/plan.yaml could not be read: see the message above (go run ./internal/cmd/plan make-vars)))
 TEST_SDKS := $(shell $(PLAN) test-sdks)
@@ -176,6 +176,9 @@ test test-containers: BASE_IMAGE_SDKS = $(sort $(call sdk_names,$(TEST_CONTAINER
 # process; scenarios that measure time (@serial) still run alone on the
 # machine (steps.Gate). docs/ci.md says how the number was chosen.
 BUILDS_AT_ONCE ?= 4
+# How many builds make test runs in containers at once, beside the
+# features (their images are built, or found, first).
+CONTAINERS_AT_ONCE ?= 2
 # make test records each phase's and each build's wall and CPU time here,
 # gathered at the end into results/test-times.json (internal/timings).
 # Not under make -n (internal/docs checks the documents' commands so), which
@@ -193,17 +196,37 @@ test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(
 	$(call timed,fuzz-short) $(MAKE) --no-print-directory fuzz-short
 	$(call timed,docker-base-images) $(MAKE) --no-print-directory docker-base-images BASE_IMAGE_SDKS='$(BASE_IMAGE_SDKS)'
 	$(call timed,unit-tests) env CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 30m -skip '^TestConformance$$' ./...
+	@echo "test: the features run beside the rehearsal, the explorer, the mutants and the containers; their output follows when they end (results/logs/beside-the-features.log)"
+	$(call timed,features-and-beside) $(MAKE) --no-print-directory -j2 test-features test-beside-the-features
+	$(call timed,check-reports) $(MAKE) --no-print-directory check-reports
+	$(if $(ENGINE_UP_BEFORE),@echo "the Docker engine answered before make test: left running",bash docker/engine.sh stop)
+	@$(GO) run ./internal/cmd/testtimes -results results
+
+# make test's two lanes, run at once (make -j2): the features of every
+# build, then the differential check, which reads their results; and
+# beside them the checks that need no feature result. check-reports comes
+# after both (a run still going has an unfinished record). Most of a feature run's time is waiting
+# (callbacks of seconds, turns, drivers starting), which the second lane
+# fills. Every scenario of either lane passes the machine-wide gate, so
+# those that measure time (@serial) still run alone. The second lane's
+# output goes to a log (scripts/logged.sh), shown whole when it ends, so
+# that neither lane's lines cut into the other's.
+test-features:
 	$(call timed,features) env TAGS= IMPROVEMENTS=fail $(GO) run ./internal/cmd/sidebyside -at-once $(BUILDS_AT_ONCE) \
 	  -set 'sdk=$(TEST_GEN2_ENTRIES) runtime=$(TEST_GEN2_RUNTIMES) transport=$(TEST_GEN2_TRANSPORTS)' \
 	  -set 'sdk=$(TEST_GEN1_ENTRIES) runtime=$(TEST_GEN1_RUNTIMES) transport=$(TEST_GEN1_TRANSPORTS)'
-	$(call timed,check-reports) $(MAKE) --no-print-directory check-reports
-	$(call timed,ci-matrix-sdk) $(MAKE) --no-print-directory ci-matrix-sdk
 	$(call timed,differential) $(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
+
+# Not under make -n, as timed: a dry run prints the lane's commands.
+logged = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,bash scripts/logged.sh results/logs/$(1).log $(1))
+test-beside-the-features:
+	$(call logged,beside-the-features) $(MAKE) --no-print-directory test-beside-the-features-in-turn
+
+test-beside-the-features-in-turn:
+	$(call timed,ci-matrix-sdk) $(MAKE) --no-print-directory ci-matrix-sdk
 	$(call timed,explore) $(MAKE) --no-print-directory explore-test
 	$(call timed,mutants) $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
 	$(call timed,containers) $(MAKE) --no-print-directory test-containers
-	$(if $(ENGINE_UP_BEFORE),@echo "the Docker engine answered before make test: left running",bash docker/engine.sh stop)
-	@$(GO) run ./internal/cmd/testtimes -results results
 
 # make test leaves no engine behind: it stops a dockerd that docker/engine.sh
 # started during the run (one that answered before is left alone).
@@ -217,8 +240,8 @@ endif
 # the engine itself is stopped by whoever started it (.ci/run:
 # docker/engine.sh stop).
 test-containers: docker-base-images ## $(TEST_CONTAINER_SDKS), and $(TEST_CONTAINER_SOURCES), with RUNNER=container over $(TEST_CONTAINER_TRANSPORTS) (fake runtime), then docker-clean and a check that nothing is left
-	SDK=$(TEST_CONTAINER_SDKS) RUNTIME=fake TRANSPORT=$(TEST_CONTAINER_TRANSPORTS) RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 40m -run '^TestConformance$$' ./steps
-	$(if $(TEST_CONTAINER_SOURCES),SDK='$(TEST_CONTAINER_SOURCES)' RUNTIME=fake TRANSPORT=$(TEST_CONTAINER_TRANSPORTS) RUNNER=container SDK_VERSION= SDK_SOURCE= TAGS= $(GO) test -count=1 -timeout 30m -run '^TestConformance$$' ./steps)
+	env TAGS= IMPROVEMENTS=fail $(GO) run ./internal/cmd/sidebyside -at-once $(CONTAINERS_AT_ONCE) \
+	  -set 'sdk=$(TEST_CONTAINER_SDKS)$(if $(TEST_CONTAINER_SOURCES),$(comma)$(TEST_CONTAINER_SOURCES)) runtime=fake transport=$(TEST_CONTAINER_TRANSPORTS) runner=container'
 	$(MAKE) --no-print-directory docker-clean
 	bash docker/leftovers.sh
 

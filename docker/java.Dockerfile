@@ -53,4 +53,6 @@ FROM eclipse-temurin:17-jre
 COPY --from=build /out /driver
 LABEL conformance.driver=java
 USER nobody
-ENTRYPOINT ["java", "-cp", "/driver/classes:/driver/lib/*", "conformance.Driver"]
+# The JVM options of a local driver (internal/sdk/java.go, javaDriverFlags):
+# a driver lives for one scenario, too short for C2 or a parallel collector.
+ENTRYPOINT ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", "/driver/classes:/driver/lib/*", "conformance.Driver"]

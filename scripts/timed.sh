@@ -21,8 +21,8 @@ ok=true
 awk -v p="$phase" -v start="$start" -v end="$end" -v ok="$ok" '
   NR == 2 {
     split($1, u, /[ms]/); split($2, s, /[ms]/)
-    printf "{\"kind\":\"phase\",\"name\":\"%s\",\"wallSeconds\":%.3f,\"cpuSeconds\":%.3f,\"ok\":%s}\n",
-      p, end - start, u[1] * 60 + u[2] + s[1] * 60 + s[2], ok
+    printf "{\"kind\":\"phase\",\"name\":\"%s\",\"wallSeconds\":%.3f,\"cpuSeconds\":%.3f,\"ok\":%s,\"startUnix\":%.3f}\n",
+      p, end - start, u[1] * 60 + u[2] + s[1] * 60 + s[2], ok, start
   }' "$dir/.times.$$" >> "$dir/records.jsonl"
 rm -f "$dir/.times.$$"
 exit "$status"

@@ -12,6 +12,7 @@ import (
 
 	"conformance/internal/driver"
 	"conformance/internal/expectations"
+	"conformance/internal/gate"
 	"conformance/internal/realruntime"
 )
 
@@ -40,7 +41,7 @@ type Env struct {
 	SharedReal *realruntime.Runtime
 	// Gate keeps the scenarios that measure time (SerialTag) alone while
 	// the others run side by side; a nil Gate lets every scenario through.
-	Gate *Gate
+	Gate *gate.Gate
 	// Finished gets each scenario's result when it ends, with the error it
 	// ended with (for the progress line's detail).
 	Finished func(result expectations.Result, err error)

@@ -19,6 +19,11 @@ import (
 	"conformance/internal/realruntime"
 )
 
+// SerialTag marks a scenario that measures time (a bound in milliseconds,
+// a round trip): it runs while no other scenario on the machine does, so
+// that what it measures is the SDK, not the scenarios beside it.
+const SerialTag = "@serial"
+
 // Bounds on the waits of one scenario. Each is far above what a healthy
 // SDK needs (a turn takes milliseconds against the fake runtime, well
 // under a second against the real one) and low
@@ -92,7 +97,7 @@ func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Cont
 		sc.notApplicable = why
 		return ctx, godog.ErrSkip
 	}
-	leave, err := sc.env.Gate.enter(ctx, hasTag(p, SerialTag))
+	leave, err := sc.env.Gate.Enter(ctx, hasTag(p, SerialTag))
 	if err != nil {
 		return ctx, err
 	}

@@ -11,6 +11,7 @@ import (
 	"conformance/internal/contract"
 	"conformance/internal/driver"
 	"conformance/internal/fakeruntime"
+	"conformance/internal/gate"
 )
 
 // modelURL is the base URL the workloads' providers name. No turn runs, so
@@ -32,6 +33,11 @@ type Runner struct {
 	// TokenTimeout is how long the fake runtime waits for a token answer
 	// beyond the slowest callback's delay (default 15 s, as steps/ waits).
 	TokenTimeout time.Duration
+	// Gate, when set, is entered (shared) for each workload, as each
+	// scenario does: a workload is load on the machine, which the
+	// scenarios that measure time, of any run beside the explorer, must
+	// not have beside them.
+	Gate *gate.Gate
 }
 
 // Violation is a rule an SDK broke in a workload.
@@ -122,6 +128,11 @@ func (r *Runner) Run(ctx context.Context, w Workload) (Outcome, error) {
 			}
 		}
 	}
+	leave, err := r.Gate.Enter(ctx, false)
+	if err != nil {
+		return Outcome{}, err
+	}
+	defer leave()
 	rt, err := fakeruntime.Start(fakeruntime.WithTokenTimeout(tokenTimeout))
 	if err != nil {
 		return Outcome{}, err

@@ -2,7 +2,7 @@
 // advisory file locks (flock on Unix, LockFileEx on Windows, through
 // github.com/gofrs/flock), so that runs side by side (make test's builds,
 // two checkouts) neither prepare the same cache folder at once nor
-// measure time while others run (steps.Gate).
+// measure time while others run (internal/gate).
 package filelock
 
 import (

@@ -9,7 +9,7 @@
 // (runtimes x transports) stay in its process, one after the other, so no
 // two processes prepare the same driver at once. What must not overlap
 // across processes, the scenarios that measure time (@serial), waits at
-// the machine-wide gate (steps.Gate).
+// the machine-wide gate (internal/gate).
 package sidebyside
 
 import (
@@ -36,6 +36,7 @@ type Job struct {
 	Build     string // one entry of SDK: node, node@1.0.4, java+<archive>
 	Runtime   string // fake, real or fake,real
 	Transport string // tcp, stdio or tcp,stdio
+	Runner    string // local (empty) or container: where its drivers run
 }
 
 // Name is the job's name in logs and timings: its build and cells.
@@ -43,6 +44,9 @@ func (j Job) Name() string {
 	build := j.Build
 	if name, source, ok := strings.Cut(build, "+"); ok {
 		build = name + "+" + filepath.Base(source) // an archive's path says nothing more
+	}
+	if j.Runner != "" && j.Runner != "local" {
+		return fmt.Sprintf("%s [%s; %s; %s]", build, j.Runtime, j.Transport, j.Runner)
 	}
 	return fmt.Sprintf("%s [%s; %s]", build, j.Runtime, j.Transport)
 }
@@ -132,8 +136,12 @@ func runOne(ctx context.Context, job Job, o Options, i int) Outcome {
 	cmd := exec.Command(o.TestBinary, "-test.run", "^TestConformance$", "-test.v", "-test.count=1", "-test.timeout", timeout.String())
 	cmd.Dir = o.StepsDir
 	cmd.Stdout, cmd.Stderr = log, log
+	runner := job.Runner
+	if runner == "" {
+		runner = "local"
+	}
 	cmd.Env = append(append(os.Environ(), o.Env...), // later entries win
-		"SDK="+job.Build, "RUNTIME="+job.Runtime, "TRANSPORT="+job.Transport, "RUNNER=local",
+		"SDK="+job.Build, "RUNTIME="+job.Runtime, "TRANSPORT="+job.Transport, "RUNNER="+runner,
 		"SDK_VERSION=", "SDK_SOURCE=", "SDK_SOURCE_VERSION=")
 	start := time.Now()
 	err = procgroup.Run(ctx, cmd, 5*time.Second)
@@ -167,22 +175,35 @@ func printLog(w io.Writer, out Outcome) {
 }
 
 // CompileTestBinary compiles package steps' test binary into root's
-// ignored cache, once for every job, and returns its path. goCommand is
-// the go tool to use ("go" when empty).
-func CompileTestBinary(ctx context.Context, root, goCommand string, log io.Writer) (string, error) {
+// ignored cache, once for every job, and returns its path and what
+// removes it. Each call has a binary of its own: two runs side by side
+// (make test's features and its container runs) must not write over the
+// binary the other is running. goCommand is the go tool to use ("go"
+// when empty).
+func CompileTestBinary(ctx context.Context, root, goCommand string, log io.Writer) (string, func(), error) {
 	if goCommand == "" {
 		goCommand = "go"
 	}
-	binary := filepath.Join(root, ".cache", "bin", "steps.test")
+	dir := filepath.Join(root, ".cache", "bin")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	tmp, err := os.MkdirTemp(dir, "steps-")
+	if err != nil {
+		return "", nil, err
+	}
+	remove := func() { os.RemoveAll(tmp) }
+	binary := filepath.Join(tmp, "steps.test")
 	if runtime.GOOS == "windows" {
 		binary += ".exe"
 	}
 	build := exec.CommandContext(ctx, goCommand, "test", "-c", "-o", binary, "./steps")
 	build.Dir, build.Stdout, build.Stderr = root, log, log
 	if err := build.Run(); err != nil {
-		return "", fmt.Errorf("compiling the features' test binary (go test -c ./steps): %w", err)
+		remove()
+		return "", nil, fmt.Errorf("compiling the features' test binary (go test -c ./steps): %w", err)
 	}
-	return binary, nil
+	return binary, remove, nil
 }
 
 // Summary is a table of the outcomes, slowest first.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,6 +48,20 @@ func TestAppendedRecordsAreGatheredAndTheSlowestPrinted(t *testing.T) {
 	assert.Equal(t, report, back)
 }
 
+// Phases that say when they started are spanned, not added: make test's
+// two lanes overlap.
+func TestOverlappingPhasesAreSpannedNotAdded(t *testing.T) {
+	report := Report{Phases: []Record{
+		{Kind: Phase, Name: "unit-tests", Wall: 100, Start: 1000},
+		{Kind: Phase, Name: "features", Wall: 500, Start: 1100},
+		{Kind: Phase, Name: "mutants", Wall: 300, Start: 1100},
+		{Kind: Phase, Name: "check-reports", Wall: 10, Start: 1600},
+	}}
+	var out bytes.Buffer
+	report.Slowest(&out, 2)
+	assert.Contains(t, out.String(), "610 s from the first phase's start to the last one's end")
+}
+
 // scripts/timed.sh writes the records the Makefile's phases leave, in
 // this package's format, and keeps the command's exit status.
 func TestTimedShWritesAPhaseRecord(t *testing.T) {
@@ -65,7 +80,8 @@ func TestTimedShWritesAPhaseRecord(t *testing.T) {
 	records, err := Read(dir)
 	require.NoError(t, err)
 	require.Len(t, records, 2)
-	assert.Equal(t, Record{Kind: Phase, Name: "busy phase", Wall: records[0].Wall, CPU: records[0].CPU, OK: true}, records[0])
+	assert.Equal(t, Record{Kind: Phase, Name: "busy phase", Wall: records[0].Wall, CPU: records[0].CPU, OK: true, Start: records[0].Start}, records[0])
+	assert.InDelta(t, float64(time.Now().Unix()), records[0].Start, 60, "when the phase started, in Unix seconds")
 	assert.Positive(t, records[0].CPU, "the loop's CPU time is counted")
 	assert.GreaterOrEqual(t, records[0].Wall, records[0].CPU/2, "two cores at most")
 	assert.False(t, records[1].OK)

@@ -4,6 +4,7 @@
 //	go run ./internal/cmd/sidebyside -at-once 3 \
 //	  -set 'sdk=node,go,python runtime=fake,real transport=tcp,stdio' \
 //	  -set 'sdk=node@1.0.4 runtime=fake,real transport=tcp'
+//	go run ./internal/cmd/sidebyside -set 'sdk=node,go runner=container'
 //
 // Each entry of a set's sdk list is one job: one process that runs that
 // build's cells (runtimes x transports) one after the other. Jobs start
@@ -44,7 +45,7 @@ func (s *sets) Set(v string) error { *s = append(*s, v); return nil }
 
 func main() {
 	var given sets
-	flag.Var(&given, "set", "'sdk=<entries> runtime=<runtimes> transport=<transports>' (repeatable)")
+	flag.Var(&given, "set", "'sdk=<entries> runtime=<runtimes> transport=<transports> [runner=container]' (repeatable)")
 	atOnce := flag.Int("at-once", defaultAtOnce, "how many builds run at once")
 	results := flag.String("results", "results", "the results folder: logs in <results>/logs, timings in <results>/times")
 	timeout := flag.Duration("timeout", 60*time.Minute, "the bound of each build's run")
@@ -75,10 +76,11 @@ func run(given sets, atOnce int, results string, timeout time.Duration) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	binary, err := sidebyside.CompileTestBinary(ctx, root, os.Getenv("GO"), os.Stderr)
+	binary, removeBinary, err := sidebyside.CompileTestBinary(ctx, root, os.Getenv("GO"), os.Stderr)
 	if err != nil {
 		return err
 	}
+	defer removeBinary()
 	fmt.Printf("sidebyside: %d builds, at most %d at once\n", len(jobs), atOnce)
 	start := time.Now()
 	outcomes := sidebyside.Run(ctx, jobs, sidebyside.Options{
@@ -111,16 +113,19 @@ func parseSets(given sets) ([]sidebyside.Job, error) {
 	}
 	var jobs []sidebyside.Job
 	for _, s := range given {
-		fields := map[string]string{"runtime": "fake", "transport": "tcp"}
+		fields := map[string]string{"runtime": "fake", "transport": "tcp", "runner": "local"}
 		for _, kv := range strings.Fields(s) {
 			k, v, ok := strings.Cut(kv, "=")
 			if _, known := fields[k]; !ok || (!known && k != "sdk") {
-				return nil, fmt.Errorf("-set %q: %q is not sdk=, runtime= or transport=", s, kv)
+				return nil, fmt.Errorf("-set %q: %q is not sdk=, runtime=, transport= or runner=", s, kv)
 			}
 			fields[k] = v
 		}
 		if fields["sdk"] == "" {
 			return nil, fmt.Errorf("-set %q: no sdk=", s)
+		}
+		if r := fields["runner"]; r != "local" && r != "container" {
+			return nil, fmt.Errorf("-set %q: runner=%s: want local or container", s, r)
 		}
 		// The one spelling of builds (package build); each is handed on
 		// as it spells itself.
@@ -129,7 +134,7 @@ func parseSets(given sets) ([]sidebyside.Job, error) {
 			return nil, fmt.Errorf("-set %q: %w", s, err)
 		}
 		for _, b := range builds {
-			jobs = append(jobs, sidebyside.Job{Build: b.String(), Runtime: fields["runtime"], Transport: fields["transport"]})
+			jobs = append(jobs, sidebyside.Job{Build: b.String(), Runtime: fields["runtime"], Transport: fields["transport"], Runner: fields["runner"]})
 		}
 	}
 	return jobs, nil

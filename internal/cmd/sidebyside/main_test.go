@@ -15,15 +15,18 @@ func TestParseSetsMakesAJobPerEntry(t *testing.T) {
 	jobs, err := parseSets(sets{
 		"sdk=node,go@v1.0.4 runtime=fake,real transport=tcp,stdio",
 		"sdk=java+/a/copilot-sdk-java-1.0.4.tar.gz",
+		"sdk=rust runner=container",
 	})
 	require.NoError(t, err)
 	assert.Equal(t, []sidebyside.Job{
-		{Build: "node", Runtime: "fake,real", Transport: "tcp,stdio"},
-		{Build: "go@v1.0.4", Runtime: "fake,real", Transport: "tcp,stdio"},
-		{Build: "java+/a/copilot-sdk-java-1.0.4.tar.gz", Runtime: "fake", Transport: "tcp"},
+		{Build: "node", Runtime: "fake,real", Transport: "tcp,stdio", Runner: "local"},
+		{Build: "go@v1.0.4", Runtime: "fake,real", Transport: "tcp,stdio", Runner: "local"},
+		{Build: "java+/a/copilot-sdk-java-1.0.4.tar.gz", Runtime: "fake", Transport: "tcp", Runner: "local"},
+		{Build: "rust", Runtime: "fake", Transport: "tcp", Runner: "container"},
 	}, jobs)
+	assert.Equal(t, "rust [fake; tcp; container]", jobs[3].Name(), "a container run is timed apart from a local one")
 
-	for _, bad := range []sets{nil, {"runtime=fake"}, {"sdk=node runner=container"}, {"sdk=node tcp"}, {"sdk=nod"}} {
+	for _, bad := range []sets{nil, {"runtime=fake"}, {"sdk=node runner"}, {"sdk=node where=container"}, {"sdk=node runner=vm"}, {"sdk=node tcp"}, {"sdk=nod"}} {
 		_, err := parseSets(bad)
 		assert.Error(t, err, "%q", bad)
 	}

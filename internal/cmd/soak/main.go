@@ -117,10 +117,11 @@ func finish(s *soak.Soak, abs, out string) {
 func soakSideBySide(s *soak.Soak, root, logDir string, n, atOnce int, builds []build.Build, runtimes, transports, tags string, parallel int) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	binary, err := sidebyside.CompileTestBinary(ctx, root, os.Getenv("GO"), os.Stderr)
+	binary, removeBinary, err := sidebyside.CompileTestBinary(ctx, root, os.Getenv("GO"), os.Stderr)
 	if err != nil {
 		fail("%v", err)
 	}
+	defer removeBinary()
 	var jobs []sidebyside.Job
 	for _, b := range builds {
 		jobs = append(jobs, sidebyside.Job{Build: b.String(), Runtime: runtimes, Transport: transports})

@@ -1,4 +1,4 @@
-package steps
+package gate
 
 import (
 	"context"
@@ -66,12 +66,12 @@ func TestGateWaitIsBoundedAndSaysWhy(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	_, err := (&Gate{Dir: dir}).enter(ctx, true)
+	_, err := (&Gate{Dir: dir}).Enter(ctx, true)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the machine-wide gate, alone")
 	assert.Contains(t, err.Error(), dir)
 
-	leave, err := (&Gate{Dir: dir}).enter(context.Background(), false) // shared with the holder
+	leave, err := (&Gate{Dir: dir}).Enter(context.Background(), false) // shared with the holder
 	require.NoError(t, err)
 	leave()
 }
@@ -84,7 +84,7 @@ func TestNilGateLetsEverythingThrough(t *testing.T) {
 
 func mustEnter(t *testing.T, g *Gate, serial bool) func() {
 	t.Helper()
-	leave, err := g.enter(context.Background(), serial)
+	leave, err := g.Enter(context.Background(), serial)
 	require.NoError(t, err)
 	return leave
 }
@@ -93,7 +93,7 @@ func enterAsync(g *Gate, serial bool, after time.Duration) chan func() {
 	in := make(chan func(), 1)
 	go func() {
 		time.Sleep(after)
-		leave, err := g.enter(context.Background(), serial)
+		leave, err := g.Enter(context.Background(), serial)
 		if err != nil {
 			panic(err)
 		}

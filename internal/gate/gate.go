@@ -1,4 +1,8 @@
-package steps
+// Package gate keeps the scenarios that measure time alone on the machine
+// while every other scenario, of this run and of every other run on the
+// machine (builds side by side, the explorer, the mutants, the container
+// runs), goes on side by side.
+package gate
 
 import (
 	"context"
@@ -11,19 +15,14 @@ import (
 	"conformance/internal/filelock"
 )
 
-// SerialTag marks a scenario that measures time (a bound in milliseconds,
-// a round trip): it runs while no other scenario on the machine does, so
-// that what it measures is the SDK, not the scenarios beside it.
-const SerialTag = "@serial"
-
-// GateTimeout bounds how long a scenario waits for its turn at the Gate:
+// Timeout bounds how long a scenario waits for its turn at the Gate:
 // the other scenarios on the machine end within their own bounds, so a
 // wait this long means a run that hangs while holding its turn.
-const GateTimeout = 15 * time.Minute
+const Timeout = 15 * time.Minute
 
 // Gate lets scenarios run side by side (suite.Config.Parallel, and builds
-// run side by side by internal/cmd/runbuilds) except those tagged
-// SerialTag, which wait until they are alone on the machine and keep the
+// run side by side by internal/cmd/sidebyside) except those tagged
+// steps.SerialTag, which wait until they are alone on the machine and keep the
 // others waiting while they run. A nil Gate lets everything through.
 //
 // It is a readers-writer lock at two levels. Within the process a
@@ -53,9 +52,9 @@ func DefaultGateDir() string {
 	return "/tmp/bearer-token-conformance-gate"
 }
 
-// enter waits (at most GateTimeout, or ctx) for the scenario's turn and
+// Enter waits (at most Timeout, or ctx) for the scenario's turn and
 // returns what ends it; calling that more than once does nothing more.
-func (g *Gate) enter(ctx context.Context, serial bool) (leave func(), err error) {
+func (g *Gate) Enter(ctx context.Context, serial bool) (leave func(), err error) {
 	if g == nil {
 		return func() {}, nil
 	}
@@ -64,7 +63,7 @@ func (g *Gate) enter(ctx context.Context, serial bool) (leave func(), err error)
 		lock, unlock = g.mu.Lock, g.mu.Unlock
 	}
 	lock()
-	ctx, cancel := context.WithTimeout(ctx, GateTimeout)
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	release, err := g.enterMachine(ctx, serial)
 	if err != nil {
