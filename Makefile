@@ -42,7 +42,7 @@ SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL SDK_SOURCE_ARCHIVES
 
-.PHONY: test-features test-beside-the-features test-beside-the-features-in-turn help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean docker-clean-all check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
+.PHONY: test-features test-lane-checks test-lane-checks-in-turn test-lane-more test-lane-more-in-turn help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean docker-clean-all check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
 
 # help expands each description's variables: it feeds them, as $(info)
 # lines, to a second make that reads this Makefile first, so that they show
@@ -158,7 +158,7 @@ cross: ## the suite builds and vets on macOS and Windows too, where SDK maintain
 # checkout lacks (their builds are left out, with a note). Read only for
 # the targets that use them; each may be overridden (make test
 # TEST_MUTANT_SDKS=node).
-ifneq ($(filter test test-features test-beside-the-features test-beside-the-features-in-turn test-containers explore-test help-values,$(MAKECMDGOALS)),)
+ifneq ($(filter test test-features test-lane-checks test-lane-checks-in-turn test-lane-more test-lane-more-in-turn test-containers explore-test help-values,$(MAKECMDGOALS)),)
 $(foreach kv,$(shell $(PLAN) make-vars '$(SDK_SOURCE_ARCHIVES)' || echo 'PLAN_FAILED|yes'),$(eval $(word 1,$(subst |, ,$(kv))) ?= $(word 2,$(subst |, ,$(kv)))))
 $(if $(PLAN_FAILED),$(error ci/plan.yaml could not be read: see the message above (go run ./internal/cmd/plan make-vars)))
 TEST_SDKS := $(shell $(PLAN) test-sdks)
@@ -193,24 +193,26 @@ test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(
 	$(call timed,vet) $(MAKE) --no-print-directory vet
 	$(call timed,cross) $(MAKE) --no-print-directory cross
 	$(call timed,lint-workflows) $(MAKE) --no-print-directory lint-workflows
-	$(call timed,fuzz-short) $(MAKE) --no-print-directory fuzz-short
 	$(call timed,docker-base-images) $(MAKE) --no-print-directory docker-base-images BASE_IMAGE_SDKS='$(BASE_IMAGE_SDKS)'
-	$(call timed,unit-tests) env CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 30m -skip '^TestConformance$$' ./...
-	@echo "test: the features run beside the rehearsal, the explorer, the mutants and the containers; their output follows when they end (results/logs/beside-the-features.log)"
-	$(call timed,features-and-beside) $(MAKE) --no-print-directory -j2 test-features test-beside-the-features
+	@echo "test: three lanes at once: the features; the unit tests, the rehearsal and the mutants; the fuzzing, the explorer and the containers (the last two lanes' output follows when each ends: results/logs/)"
+	$(call timed,lanes) $(MAKE) --no-print-directory -j3 test-features test-lane-checks test-lane-more
 	$(call timed,check-reports) $(MAKE) --no-print-directory check-reports
 	$(if $(ENGINE_UP_BEFORE),@echo "the Docker engine answered before make test: left running",bash docker/engine.sh stop)
 	@$(GO) run ./internal/cmd/testtimes -results results
 
-# make test's two lanes, run at once (make -j2): the features of every
-# build, then the differential check, which reads their results; and
-# beside them the checks that need no feature result. check-reports comes
-# after both (a run still going has an unfinished record). Most of a feature run's time is waiting
-# (callbacks of seconds, turns, drivers starting), which the second lane
-# fills. Every scenario of either lane passes the machine-wide gate, so
-# those that measure time (@serial) still run alone. The second lane's
-# output goes to a log (scripts/logged.sh), shown whole when it ends, so
-# that neither lane's lines cut into the other's.
+# make test's three lanes, run at once (make -j3). Most of a feature run's
+# time is waiting (callbacks of seconds, turns, drivers starting), and the
+# fuzzing and the explorer run for a fixed time whatever else runs: the
+# other two lanes fill the features' idle time. Lane 1: the features of
+# every build, then the differential check, which reads their results.
+# Lane 2: the unit tests, the reusable workflow's rehearsal, the mutants.
+# Lane 3: the fuzzing, the explorer, the containers. check-reports comes
+# after all three (a run still going has an unfinished record). Every
+# scenario of every lane, and every workload of the explorer, passes the
+# machine-wide gate (internal/gate), so those that measure time (@serial)
+# still run alone among scenarios. Lanes 2 and 3 write their output to a
+# log (scripts/logged.sh), shown whole when the lane ends, so that no
+# lane's lines cut into another's.
 test-features:
 	$(call timed,features) env TAGS= IMPROVEMENTS=fail $(GO) run ./internal/cmd/sidebyside -at-once $(BUILDS_AT_ONCE) \
 	  -set 'sdk=$(TEST_GEN2_ENTRIES) runtime=$(TEST_GEN2_RUNTIMES) transport=$(TEST_GEN2_TRANSPORTS)' \
@@ -219,13 +221,19 @@ test-features:
 
 # Not under make -n, as timed: a dry run prints the lane's commands.
 logged = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,bash scripts/logged.sh results/logs/$(1).log $(1))
-test-beside-the-features:
-	$(call logged,beside-the-features) $(MAKE) --no-print-directory test-beside-the-features-in-turn
+test-lane-checks:
+	$(call logged,lane-checks) $(MAKE) --no-print-directory test-lane-checks-in-turn
+test-lane-more:
+	$(call logged,lane-more) $(MAKE) --no-print-directory test-lane-more-in-turn
 
-test-beside-the-features-in-turn:
+test-lane-checks-in-turn:
+	$(call timed,unit-tests) env CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 30m -skip '^TestConformance$$' ./...
 	$(call timed,ci-matrix-sdk) $(MAKE) --no-print-directory ci-matrix-sdk
-	$(call timed,explore) $(MAKE) --no-print-directory explore-test
 	$(call timed,mutants) $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
+
+test-lane-more-in-turn:
+	$(call timed,fuzz-short) $(MAKE) --no-print-directory fuzz-short
+	$(call timed,explore) $(MAKE) --no-print-directory explore-test
 	$(call timed,containers) $(MAKE) --no-print-directory test-containers
 
 # make test leaves no engine behind: it stops a dockerd that docker/engine.sh
