@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # logged.sh LOG NAME CMD...: runs CMD with its output in LOG, then prints a
 # header line naming NAME and whether it passed, and LOG whole. make test
-# runs two lanes at once; the lane beside the features is run so, so that
-# its lines never cut into the features' own. Exits with CMD's status.
+# runs three lanes at once; the two beside the features run so, so that
+# their lines never cut into another lane's. Exits with CMD's status.
 set -uo pipefail
 log=$1 name=$2
 shift 2

@@ -135,7 +135,7 @@ func (r Report) span() string {
 	if !started {
 		return fmt.Sprintf("phases add up to %.0f s", sum)
 	}
-	return fmt.Sprintf("%.0f s from the first phase's start to the last one's end; the lanes beside the features overlap", last-first)
+	return fmt.Sprintf("%.0f s from the first phase's start to the last one's end; make test's lanes overlap", last-first)
 }
 
 // Slowest writes the n slowest parts, phases and builds together, by wall
