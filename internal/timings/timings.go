@@ -90,6 +90,10 @@ func Read(dir string) ([]Record, error) {
 type Report struct {
 	Phases []Record `json:"phases"`
 	Builds []Record `json:"builds"`
+	// Counts are the scenario counts of each run the make test wrote
+	// (results/<label>/verdict.json), to compare with another make test's
+	// (go run ./internal/cmd/testtimes -compare <its test-times.json>).
+	Counts []Count `json:"counts,omitempty"`
 }
 
 // Gather reads the records in dir into a report.
