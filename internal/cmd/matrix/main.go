@@ -29,7 +29,7 @@ func main() {
 	sdks := flag.String("sdk", "", "SDK builds: "+build.Syntax+", comma-separated; a bare name runs the versions -versions selects")
 	spec := flag.String("versions", "all", "all, <from>..<to>, or <v1>,<v2>,...")
 	runtime := flag.String("runtime", "fake", "fake, or real for the real runtime")
-	runtimeVersions := flag.String("runtime-versions", "", "with -runtime real: real-runtime package versions, a comma-separated list or all (default: the pinned one)")
+	runtimeVersions := flag.String("runtime-versions", "", "with -runtime real: real-runtime package versions, comma-separated, where all is every release and next the newest version, a prerelease included (default: the pinned one)")
 	sources := flag.String("sources", "", "a folder of SDK source archives copilot-sdk-<sdk>-<version>.tar.gz, used for versions the registry does not serve")
 	tags := flag.String("tags", "", "a godog tag expression narrowing the scenarios (TAGS)")
 	bisect := flag.Bool("bisect", false, "search for the release where -rule's (or -scenario's) outcome changed")
@@ -312,18 +312,43 @@ func (s sweep) archive(name, version string) string {
 	return p
 }
 
+// listRuntimes reads RUNTIME_VERSIONS: package versions, "all" (every
+// release) and "next" (the newest version, a prerelease included:
+// versions.NextRuntime), in any mix, each version once.
 func listRuntimes(ctx context.Context, spec string) ([]string, error) {
-	if spec != "all" {
-		return strings.Split(spec, ","), nil
+	var out []string
+	seen := map[string]bool{}
+	add := func(vs ...string) {
+		for _, v := range vs {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
 	}
-	all, err := versions.RuntimeVersions(ctx, realruntime.PackageName)
-	if err != nil {
-		return nil, fmt.Errorf("listing the real runtime's versions: %w", err)
+	for _, item := range build.List(spec) {
+		switch item {
+		case "all":
+			all, err := versions.RuntimeVersions(ctx, realruntime.PackageName)
+			if err != nil {
+				return nil, fmt.Errorf("listing the real runtime's versions: %w", err)
+			}
+			if len(all) == 0 {
+				return nil, errors.New("the npm registry lists no released version of " + realruntime.PackageName)
+			}
+			add(all...)
+		case results.NextChannel:
+			n, err := versions.DefaultNext.Runtime(ctx, realruntime.PackageName)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Printf("RUNTIME_VERSIONS: next is %s\n", n)
+			add(n.Version)
+		default:
+			add(item)
+		}
 	}
-	if len(all) == 0 {
-		return nil, errors.New("the npm registry lists no released version of " + realruntime.PackageName)
-	}
-	return all, nil
+	return out, nil
 }
 
 func runtimeSuffix(rt string) string {

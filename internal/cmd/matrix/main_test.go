@@ -50,3 +50,11 @@ func writeEmptyTarGz(t *testing.T, path string) {
 	require.NoError(t, gz.Close())
 	require.NoError(t, f.Close())
 }
+
+// RUNTIME_VERSIONS names package versions (all and next ask npm, which
+// the versions package's tests stand in for); each runs once.
+func TestListRuntimesKeepsEachVersionOnce(t *testing.T) {
+	got, err := listRuntimes(t.Context(), "1.0.13, 1.0.14,1.0.15-preview.0,1.0.13")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1.0.13", "1.0.14", "1.0.15-preview.0"}, got)
+}
