@@ -106,6 +106,15 @@ type sweep struct {
 	// built are the versions to build from a source the user named
 	// (SDK=java+<archive>), by version.
 	built map[string]string
+	// next resolves an SDK's next channel (nil: the registries').
+	next func(name string) (versions.Next, error)
+}
+
+func (s sweep) resolveNext(name string) (versions.Next, error) {
+	if s.next != nil {
+		return s.next(name)
+	}
+	return versions.DefaultNext.SDK(context.Background(), name)
 }
 
 // sdkOrder lists the SDKs of the builds, each once, in order.
@@ -160,6 +169,21 @@ func (s sweep) selectVersions(name string, list versions.List, builds []build.Bu
 				return nil, nil, err
 			}
 			built[v.Version] = abs
+			add(v)
+		case b.Version == results.NextChannel:
+			// The next channel, resolved once: a prerelease is no
+			// published version to Select from.
+			n, err := s.resolveNext(name)
+			if err != nil {
+				return nil, nil, err
+			}
+			fmt.Printf("%s@next is %s\n", name, n)
+			v := versions.Version{Version: n.Version, Generation: 2}
+			if c, ok := versions.Classify(n.Version); ok {
+				v = c
+			} else if versions.Compare(n.Version, "1.0.4") < 0 && versions.Compare(n.Version, "0.0.0") >= 0 {
+				v.Generation = 0 // before the callback: listed as such, not run
+			}
 			add(v)
 		case b.Version != "":
 			vs, err := versions.Select(list.Versions, b.Version)
