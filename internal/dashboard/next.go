@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 
@@ -100,17 +101,29 @@ func changes(pinned, next LoadedRun) []Change {
 }
 
 // outcome is a scenario's status, with its observed values when it
-// recorded some.
+// recorded some, ids and numbers masked (masked): a session id, a port
+// or a round trip's milliseconds differ from run to run, an SDK's answer
+// does not.
 func outcome(j expectations.Judged) string {
 	s := string(j.Status)
 	if len(j.Observations) > 0 {
 		var vals []string
 		for _, o := range j.Observations {
-			vals = append(vals, o.Name+"="+o.Value)
+			vals = append(vals, o.Name+"="+masked(o.Value))
 		}
 		s += " (" + strings.Join(vals, ", ") + ")"
 	}
 	return s
+}
+
+var (
+	uuidPattern   = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	numberPattern = regexp.MustCompile(`\d+(\.\d+)?`)
+)
+
+// masked is an observed value with its UUIDs and numbers replaced.
+func masked(v string) string {
+	return numberPattern.ReplaceAllString(uuidPattern.ReplaceAllString(v, "<id>"), "<n>")
 }
 
 func rulesOf(tags []string) []string {

@@ -90,3 +90,23 @@ func TestTheNextChannelIsAColumnGroupWithWhatChangedAgainstThePinnedBuild(t *tes
 	require.NoError(t, p.JSON(&js))
 	require.NoError(t, Validate("../../schemas/parity.schema.json", js.Bytes()))
 }
+
+// An observed value that differs only in ids and numbers (a session id, a
+// round trip's milliseconds) is no change; another answer is.
+func TestObservedValuesDifferOnlyInWhatTheSDKAnswered(t *testing.T) {
+	obs := func(v string) expectations.Judged {
+		j := judged("disconnected session answer", expectations.Observed, "@BT-8")
+		j.Observations = []expectations.Observation{{Name: "answer", Value: v}}
+		return j
+	}
+	pinned := run("rust", "rust", "1.0.28", 2, "fake", "tcp", expectations.Verdict{Observed: []expectations.Judged{
+		obs("JSON-RPC error -32603: Session not found: 169b6274-69bd-4c1e-9a55-0123456789ab after 1.8 ms")}})
+	same := run("rust@next", "rust", "1.0.29-preview.4", 2, "fake", "tcp", expectations.Verdict{Observed: []expectations.Judged{
+		obs("JSON-RPC error -32603: Session not found: f5a893b6-9f1e-4c1e-9a55-0123456789ab after 2.0 ms")}})
+	assert.Empty(t, changes(pinned, same))
+	other := run("rust@next", "rust", "1.0.29-preview.4", 2, "fake", "tcp", expectations.Verdict{Observed: []expectations.Judged{
+		obs(`{"token":""}`)}})
+	got := changes(pinned, other)
+	require.Len(t, got, 1)
+	assert.Equal(t, `observed (answer={"token":""})`, got[0].Next)
+}
