@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -134,4 +135,43 @@ func rulesOf(tags []string) []string {
 		}
 	}
 	return ids
+}
+
+// nextBudget bounds the comment's next-channel lines.
+const nextBudget = 6000
+
+// commentNext is the comment's lines on the next channel: per next
+// column, what changed against the pinned build, a few scenarios named.
+func (p Parity) commentNext() string {
+	if p.NextColumns() == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n**Next channel** (the newest version each registry serves, against the pinned build):\n")
+	for _, c := range p.Columns {
+		if c.Channel == "" {
+			continue
+		}
+		var line string
+		switch {
+		case c.NotRun != "":
+			line = "not run: " + c.NotRun
+		case c.Against == "":
+			line = "no pinned run to compare with"
+		case len(c.Changes) == 0:
+			line = "no change against the pinned build"
+		default:
+			var names []string
+			for _, ch := range c.Changes {
+				names = append(names, fmt.Sprintf("%s (%s: %s → %s)", ch.Scenario, ch.Config, ch.Pinned, ch.Next))
+			}
+			line = fmt.Sprintf("%d changed: %s", len(c.Changes), strings.Join(names, "; "))
+		}
+		fmt.Fprintf(&b, "- %s: %s\n", mdCell(c.Title()), clip(mdCell(line), 1000))
+		if b.Len() > nextBudget {
+			b.WriteString("- … more in the dashboard\n")
+			break
+		}
+	}
+	return b.String()
 }

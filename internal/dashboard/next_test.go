@@ -86,6 +86,11 @@ func TestTheNextChannelIsAColumnGroupWithWhatChangedAgainstThePinnedBuild(t *tes
 	assert.Contains(t, page, "no pinned run to compare")
 	assert.Contains(t, page, "next: SDK 1.0.15-preview.4 from npm @github/copilot-sdk")
 
+	var comment bytes.Buffer
+	require.NoError(t, p.Comment(&comment))
+	assert.Contains(t, comment.String(), "- node 1.0.15-preview.4 (next): 2 changed: disconnected session (ftl: failed → passed); turn token (rtl: passed → failed)")
+	assert.Contains(t, comment.String(), "- python 1.0.27 (next): no pinned run to compare with")
+
 	var js bytes.Buffer
 	require.NoError(t, p.JSON(&js))
 	require.NoError(t, Validate("../../schemas/parity.schema.json", js.Bytes()))
