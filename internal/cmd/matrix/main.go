@@ -288,6 +288,11 @@ func (s sweep) run(_ context.Context, name string) matrix.Runner {
 			Parallel: s.parallel}
 		if archive := s.archive(name, v.Version); archive != "" {
 			cfg.Version, cfg.Source = "", archive
+			// The label names the source's version (java@1.0.11+source),
+			// here too, where the results folder is named before the run.
+			if withVersion, err := cfg.WithSourceVersion(); err == nil {
+				cfg = withVersion
+			}
 		}
 		if rt != "" && rt != realruntime.DefaultVersion {
 			cfg.RuntimeVersion = rt
