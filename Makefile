@@ -42,7 +42,7 @@ SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL SDK_SOURCE_ARCHIVES
 
-.PHONY: help help-values findings setup conformance fuzz fuzz-short soak bench matrix next-versions bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean docker-clean-all check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
+.PHONY: help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean docker-clean-all check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
 
 # help expands each description's variables: it feeds them, as $(info)
 # lines, to a second make that reads this Makefile first, so that they show
@@ -97,6 +97,7 @@ SDK_SOURCES      ?= $(SDK_SOURCE_ARCHIVES)
 matrix: setup ## run the features against every published version of $(SDK) with the callback (VERSIONS=all|<from>..<to>|<v1>,<v2>; RUNTIME=real RUNTIME_VERSIONS=<list|all> for the runtime axis): results/matrix/<sdk>.json and a table of first passes and changes
 	$(GO) run ./internal/cmd/matrix -sdk '$(SDK)' -versions '$(VERSIONS)' -runtime '$(RUNTIME)' -runtime-versions '$(RUNTIME_VERSIONS)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)' -parallel '$(or $(PARALLEL),0)' -out results/matrix
 
+.PHONY: next-versions
 next-versions: ## what the next channel of every SDK whose toolchain is here, and RUNTIME_VERSION=next, resolve to today: the versions SDK=<sdk>@next runs (docs/next-channel.md)
 	$(GO) run ./internal/cmd/next
 
