@@ -90,11 +90,16 @@ RUNTIME_VERSIONS ?=
 RULE             ?=
 SCENARIO         ?=
 # Source archives (copilot-sdk-<sdk>-<version>.tar.gz) that stand in for a
-# registry that does not serve a version, e.g. the Java SDK's here.
-SDK_SOURCES      ?=
+# registry that does not serve a version, e.g. the Java SDK's here: by
+# default the folder make test reads them from.
+SDK_SOURCES      ?= $(SDK_SOURCE_ARCHIVES)
 
 matrix: setup ## run the features against every published version of $(SDK) with the callback (VERSIONS=all|<from>..<to>|<v1>,<v2>; RUNTIME=real RUNTIME_VERSIONS=<list|all> for the runtime axis): results/matrix/<sdk>.json and a table of first passes and changes
 	$(GO) run ./internal/cmd/matrix -sdk '$(SDK)' -versions '$(VERSIONS)' -runtime '$(RUNTIME)' -runtime-versions '$(RUNTIME_VERSIONS)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)' -parallel '$(or $(PARALLEL),0)' -out results/matrix
+
+.PHONY: next-versions
+next-versions: ## what the next channel of every SDK whose toolchain is here, and RUNTIME_VERSION=next, resolve to today: the versions SDK=<sdk>@next runs (docs/next-channel.md)
+	$(GO) run ./internal/cmd/next
 
 bisect: setup ## find the release of $(SDK) where RULE=BT-n (or SCENARIO="<name>") changed its outcome, by binary search over the published versions
 	$(GO) run ./internal/cmd/matrix -bisect -sdk '$(SDK)' -versions '$(VERSIONS)' -rule '$(RULE)' -scenario '$(SCENARIO)' -sources '$(SDK_SOURCES)' -tags '$(TAGS)' -parallel '$(or $(PARALLEL),0)'

@@ -4,6 +4,9 @@
 //
 //	node                 the driver's pinned release
 //	node@1.0.4           a published version (SDK_VERSION for one build)
+//	node@next            the next channel: the newest version its registry
+//	                     serves, a prerelease included, resolved when the
+//	                     build runs (internal/versions, docs/next-channel.md)
 //	java+<path>          a local checkout, package or archive (SDK_SOURCE for one build)
 //	all                  every SDK the suite has a driver for
 //

@@ -56,6 +56,7 @@ func (p Parity) Comment(w io.Writer) error {
 	}
 
 	b.WriteString(p.commentSoak())
+	b.WriteString(p.commentNext())
 
 	var items []string
 	for _, r := range p.Rules {

@@ -17,6 +17,7 @@ package dashboard
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,6 +107,9 @@ type Run struct {
 	Config string `json:"config"`
 	// Results is the folder the record was read from.
 	Results string `json:"results"`
+	// Next is what the run's next channel resolved to (SDK=<sdk>@next,
+	// RUNTIME_VERSION=next).
+	Next *results.Next `json:"next,omitempty"`
 }
 
 // Describe names the configuration in words.
@@ -126,6 +130,33 @@ type Column struct {
 	// NotRun, when none of its runs ran, says why.
 	NotRun   string    `json:"notRun,omitempty"`
 	Mutation *Mutation `json:"mutation,omitempty"`
+	// Channel is "next" for a build of the next channel: the dashboard
+	// shows those as a column group of their own, after the others.
+	Channel string `json:"channel,omitempty"`
+	// RuntimeNext, for a build run on RUNTIME_VERSION=next, is the
+	// runtime package version that resolved to.
+	RuntimeNext string `json:"runtimeNext,omitempty"`
+	// Against, for a next column, is the id of the SDK's pinned column
+	// its runs were compared with ("" when there is none), and Changes
+	// the scenarios whose outcome differs between the two, per
+	// configuration.
+	Against string   `json:"against,omitempty"`
+	Changes []Change `json:"changes,omitempty"`
+}
+
+// Change is a scenario whose outcome in a next build differs from the
+// pinned build's, on one configuration.
+type Change struct {
+	Scenario string   `json:"scenario"`
+	Feature  string   `json:"feature"`
+	Rules    []string `json:"rules"`
+	Config   string   `json:"config"`
+	// Pinned and Next are the outcomes: passed, failed, not applicable,
+	// observed (with the values observed, when those differ).
+	Pinned string `json:"pinned"`
+	Next   string `json:"next"`
+	// Message is the next build's failure message, if it failed.
+	Message string `json:"message,omitempty"`
 }
 
 // Title is the column's heading: SDK, version and generation.
@@ -136,6 +167,12 @@ func (c Column) Title() string {
 	}
 	if c.Source {
 		t += "+source"
+	}
+	if c.RuntimeNext != "" {
+		t += " on runtime " + c.RuntimeNext
+	}
+	if c.Channel != "" {
+		t += " (" + c.Channel + ")"
 	}
 	return t
 }
@@ -161,6 +198,9 @@ type Cell struct {
 	// Flaky counts the results of the cell's scenarios that a soak found
 	// flaky on their run's build.
 	Flaky int `json:"flaky,omitempty"`
+	// Changed, in a next column, counts the rule's scenarios whose
+	// outcome differs from the pinned build's (Column.Changes).
+	Changed int `json:"changed,omitempty"`
 }
 
 // Config is one run of the build on the rule.
@@ -262,11 +302,18 @@ func Build(rules []contract.Rule, in Input, suiteVersion, generated string) Pari
 			cols[i].Mutation = &m
 		}
 	}
+	compareNext(cols, members)
 	p.Columns = cols
 	for _, rule := range rules {
 		row := Rule{ID: rule.ID, Title: rule.Title, Text: rule.Text, Tentative: rule.Tentative, Why: rule.Why}
 		for i, col := range cols {
-			row.Cells = append(row.Cells, cellOf(rule, col, members[i], flaky))
+			cell := cellOf(rule, col, members[i], flaky)
+			for _, ch := range col.Changes {
+				if indexOf(ch.Rules, rule.ID) >= 0 {
+					cell.Changed++
+				}
+			}
+			row.Cells = append(row.Cells, cell)
 		}
 		p.Rules = append(p.Rules, row)
 	}
@@ -284,7 +331,7 @@ func runOf(r LoadedRun) Run {
 	return Run{Label: r.Label, SDK: r.SDK, SDKVersion: r.SDKVersion, RequestedVersion: r.RequestedVersion, Source: r.Source,
 		Generation: r.Generation, Runtime: r.Runtime, RuntimeVersion: r.RuntimeVersion, Runner: r.Runner, Transport: r.Transport,
 		Tags: r.Tags, SuiteCommit: commitOf(r.Run), FinishedAt: r.FinishedAt, OK: r.OK, NotRun: didNotRun(r.Run),
-		Config: configMark(r.Run), Results: r.Dir}
+		Config: configMark(r.Run), Results: r.Dir, Next: r.Next}
 }
 
 // didNotRun says why a run has no verdict: not runnable here, or "did
@@ -335,27 +382,34 @@ func columns(runs []LoadedRun) ([]Column, [][]LoadedRun) {
 			continue
 		}
 		g := find(r.SDK, func(g *group) bool {
-			return g.col.Version == r.SDKVersion && g.col.Generation == r.Generation && g.col.Source == (r.Source != "")
+			return g.col.Version == r.SDKVersion && g.col.Generation == r.Generation && g.col.Source == (r.Source != "") &&
+				g.col.Channel == r.Channel() && g.col.RuntimeNext == runtimeNext(r.Run)
 		})
 		if g == nil {
-			g = &group{col: Column{SDK: r.SDK, Name: nameOf(r.SDK), Version: r.SDKVersion, Generation: r.Generation, Source: r.Source != ""}}
+			g = &group{col: Column{SDK: r.SDK, Name: nameOf(r.SDK), Version: r.SDKVersion, Generation: r.Generation, Source: r.Source != "",
+				Channel: r.Channel(), RuntimeNext: runtimeNext(r.Run)}}
 			bySDK[r.SDK] = append(bySDK[r.SDK], g)
 		}
-		g.pinned = g.pinned || (r.RequestedVersion == "" && r.Source == "")
+		g.pinned = g.pinned || (r.RequestedVersion == "" && r.Source == "" && r.Channel() == "")
 		g.runs = append(g.runs, r)
 	}
 	for _, r := range notRun {
 		g := find(r.SDK, func(g *group) bool {
 			for _, o := range g.runs {
-				if o.RequestedVersion == r.RequestedVersion && (o.Source == "") == (r.Source == "") {
+				if o.RequestedVersion == r.RequestedVersion && (o.Source == "") == (r.Source == "") && o.Channel() == r.Channel() {
 					return true
 				}
 			}
 			return false
 		})
 		if g == nil {
-			g = &group{col: Column{SDK: r.SDK, Name: nameOf(r.SDK), Version: r.RequestedVersion, Source: r.Source != "", NotRun: didNotRun(r.Run)},
-				pinned: r.RequestedVersion == "" && r.Source == ""}
+			version := r.RequestedVersion
+			if r.Next != nil && r.Next.SDK != nil {
+				version = r.Next.SDK.Version
+			}
+			g = &group{col: Column{SDK: r.SDK, Name: nameOf(r.SDK), Version: version, Source: r.Source != "", NotRun: didNotRun(r.Run),
+				Channel: r.Channel(), RuntimeNext: runtimeNext(r.Run)},
+				pinned: r.RequestedVersion == "" && r.Source == "" && r.Channel() == ""}
 			bySDK[r.SDK] = append(bySDK[r.SDK], g)
 		}
 		g.runs = append(g.runs, r)
@@ -369,15 +423,17 @@ func columns(runs []LoadedRun) ([]Column, [][]LoadedRun) {
 	}
 	sort.Strings(others)
 	order = append(order, others...)
-	var cols []Column
-	var members [][]LoadedRun
+	var cols, nextCols []Column
+	var members, nextMembers [][]LoadedRun
 	for _, sdk := range order {
 		gs := bySDK[sdk]
-		if len(gs) == 0 {
+		if !slices.ContainsFunc(gs, func(g *group) bool { return g.col.Channel == "" }) {
 			cols = append(cols, Column{ID: sdk, SDK: sdk, Name: nameOf(sdk), Runs: []string{},
 				NotRun: "no run of " + sdk + " in these results (make conformance SDK=" + sdk + ")"})
 			members = append(members, nil)
-			continue
+			if len(gs) == 0 {
+				continue
+			}
 		}
 		sort.SliceStable(gs, func(i, j int) bool {
 			if gs[i].pinned != gs[j].pinned {
@@ -395,11 +451,29 @@ func columns(runs []LoadedRun) ([]Column, [][]LoadedRun) {
 			for _, r := range g.runs {
 				g.col.Runs = append(g.col.Runs, r.Label)
 			}
+			if g.col.Channel != "" {
+				// The next channel is a column group of its own, after
+				// every SDK's other builds.
+				nextCols, nextMembers = append(nextCols, g.col), append(nextMembers, g.runs)
+				continue
+			}
 			cols = append(cols, g.col)
 			members = append(members, g.runs)
 		}
 	}
-	return cols, members
+	return append(cols, nextCols...), append(members, nextMembers...)
+}
+
+// runtimeNext is the runtime version a run's RUNTIME_VERSION=next
+// resolved to, or "next" when it could not resolve; "" for other runs.
+func runtimeNext(r results.Run) string {
+	switch {
+	case r.Next != nil && r.Next.Runtime != nil:
+		return r.Next.Runtime.Version
+	case r.RuntimeVersion == results.NextChannel:
+		return results.NextChannel
+	}
+	return ""
 }
 
 // configOrder orders a build's configurations as the marks read: fake
@@ -461,6 +535,12 @@ func columnID(c Column) string {
 	}
 	if c.Source {
 		id += "-source"
+	}
+	if c.RuntimeNext != "" {
+		id += "-runtime-" + c.RuntimeNext
+	}
+	if c.Channel != "" {
+		id += "-" + c.Channel
 	}
 	return unsafeID.ReplaceAllString(id, "_")
 }
@@ -598,6 +678,9 @@ func reproduce(r results.Run, tag string) string {
 	}
 	if r.Source != "" {
 		cmd += " SDK_SOURCE=" + r.Source
+	}
+	if runtimeNext(r) != "" {
+		cmd += " RUNTIME_VERSION=next"
 	}
 	if tag != "" {
 		cmd += " TAGS=" + tag

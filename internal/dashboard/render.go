@@ -35,6 +35,7 @@ var page = template.Must(template.New("page.html.tmpl").Funcs(template.FuncMap{
 	"ms":    func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) },
 	"code":  codeSpans,
 	"inc":   func(n int) int { return n + 1 },
+	"minus": func(b, a int) int { return a - b },
 	"label": Label,
 	"short": func(commit string) string {
 		if len(commit) > 12 {

@@ -74,7 +74,37 @@ type Run struct {
 	// make an SDK non-conformant. Their scenarios are in Verdict too,
 	// judged against the expectations like any other.
 	Tentative []TentativeRule `json:"tentative,omitempty"`
+	// Next, for a build of the next channel (<sdk>@next, or
+	// RUNTIME_VERSION=next), is what it resolved to: RequestedVersion
+	// (or RuntimeVersion's request) stays "next" in the label.
+	Next *Next `json:"next,omitempty"`
 }
+
+// Next is what a run's next channels resolved to.
+type Next struct {
+	SDK     *Resolved `json:"sdk,omitempty"`
+	Runtime *Resolved `json:"runtime,omitempty"`
+}
+
+// Resolved is one next channel resolved (internal/versions.Next): the
+// version, the registry's newest release, and where it was read.
+type Resolved struct {
+	Version string `json:"version"`
+	Latest  string `json:"latest,omitempty"`
+	From    string `json:"from"`
+}
+
+// Channel is "next" for a record of the next channel, else "".
+func (r Run) Channel() string {
+	if r.Next != nil || r.RequestedVersion == NextChannel || r.RuntimeVersion == NextChannel {
+		return NextChannel
+	}
+	return ""
+}
+
+// NextChannel is the version that names the next channel: SDK=node@next,
+// SDK_VERSION=next, RUNTIME_VERSION=next.
+const NextChannel = "next"
 
 // What a run's Error says when the run did not finish its set-up or its
 // scenarios: StepUnfinished is the record a run writes when it starts.

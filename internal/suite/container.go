@@ -60,8 +60,8 @@ func (u *setUp) containers(ctx context.Context) (startDriver, error) {
 		files = map[string]string{hostShim: shim}
 	}
 	args := map[string]string{}
-	if cfg.Version != "" {
-		args["SDK_VERSION"] = cfg.Version
+	if u.install != "" {
+		args["SDK_VERSION"] = u.install
 	}
 	spec := container.DriverSpec(cfg.Root, cfg.SDK, source, args)
 	spec.Log = cfg.Output

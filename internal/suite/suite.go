@@ -104,6 +104,10 @@ func (c Config) Label() string {
 	}
 	if c.Runtime == RuntimeReal {
 		label += ".real-runtime"
+		if c.RuntimeVersion == results.NextChannel {
+			// Beside the pinned runtime's run of the same build.
+			label += "@next"
+		}
 	}
 	if c.Transport == "stdio" {
 		label += ".stdio"
@@ -183,6 +187,7 @@ func failedAt(step string, err error) error {
 // The steps of a run, as its error verdict names them.
 const (
 	StepSource       = "SDK source"
+	StepNext         = "next channel"
 	StepContract     = "contract"
 	StepExpectations = "expectations"
 	StepInstall      = "SDK install"
@@ -252,7 +257,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if errors.Is(err, sdk.ErrNotRunnableHere) {
 			// Recorded, so that the dashboard's column says why it is
 			// empty, and every gate fails on it.
-			return nil, errors.Join(err, writeNotRun(u.cfg, err))
+			return nil, errors.Join(err, writeNotRun(u.cfg, u.next, err))
 		}
 		return nil, u.fail(err)
 	}
@@ -328,7 +333,11 @@ type setUp struct {
 	realOpts []realruntime.Option
 	shared   *realruntime.Runtime
 	runtime  string // the runtime's version, as the record gives it
-	closers  []func()
+	// install is the published SDK version to install: Config.Version,
+	// or what its next channel resolved to; next records that.
+	install string
+	next    *results.Next
+	closers []func()
 }
 
 func (u *setUp) close() {
@@ -356,6 +365,9 @@ func (u *setUp) begin() error {
 
 // prepare is the set-up: everything before the first scenario.
 func (u *setUp) prepare(ctx context.Context) (err error) {
+	if err := u.resolveNext(ctx); err != nil {
+		return err
+	}
 	if u.rules, err = contract.Load(filepath.Join(u.cfg.Root, "features")); err != nil {
 		return failedAt(StepContract, err)
 	}
@@ -372,7 +384,7 @@ func (u *setUp) prepare(ctx context.Context) (err error) {
 			return err
 		}
 	} else {
-		cmd, err := prepareDriver(ctx, u.sdk, sdk.Options{Root: u.cfg.Root, Version: u.cfg.Version, Source: u.cfg.Source, Log: u.cfg.Output})
+		cmd, err := prepareDriver(ctx, u.sdk, sdk.Options{Root: u.cfg.Root, Version: u.install, Source: u.cfg.Source, Log: u.cfg.Output})
 		if errors.Is(err, sdk.ErrNotRunnableHere) {
 			return err
 		}
@@ -415,9 +427,9 @@ func (u *setUp) prepare(ctx context.Context) (err error) {
 func (u *setUp) realRuntime(ctx context.Context) (err error) {
 	u.realOpts = []realruntime.Option{realruntime.WithRoot(u.cfg.Root), realruntime.WithLog(u.cfg.Output)}
 	u.runtime = realruntime.DefaultVersion
-	if u.cfg.RuntimeVersion != "" {
-		u.realOpts = append(u.realOpts, realruntime.WithVersion(u.cfg.RuntimeVersion))
-		u.runtime = u.cfg.RuntimeVersion
+	if v := u.runtimeVersion(); v != "" {
+		u.realOpts = append(u.realOpts, realruntime.WithVersion(v))
+		u.runtime = v
 	}
 	if u.cfg.RuntimeBinary != "" {
 		u.realOpts = append(u.realOpts, realruntime.WithBinary(u.cfg.RuntimeBinary))
@@ -554,7 +566,7 @@ func (u *setUp) runRecord() results.Run {
 		Label: c.Label(), SDK: c.SDK, SDKVersion: u.hello.SDKVersion, RequestedVersion: c.Version, Source: c.Source, Tags: c.Tags,
 		Generation: u.hello.Generation, CallbackField: u.hello.CallbackField, Runtime: c.Runtime, RuntimeVersion: u.runtime,
 		Runner: c.Runner, Transport: c.Transport, FinishedAt: time.Now().UTC().Format(time.RFC3339),
-		Improvements: c.Improvements, Suite: u.suite, SuiteCommit: u.suite.Commit,
+		Improvements: c.Improvements, Suite: u.suite, SuiteCommit: u.suite.Commit, Next: u.next,
 	}
 }
 
@@ -619,7 +631,7 @@ func (cfg Config) resultsDir() string {
 
 // writeNotRun records a build this machine cannot run, in place of any
 // earlier record of the same build.
-func writeNotRun(cfg Config, why error) error {
+func writeNotRun(cfg Config, next *results.Next, why error) error {
 	dir := cfg.resultsDir()
 	if err := os.RemoveAll(dir); err != nil {
 		return err
@@ -629,7 +641,7 @@ func writeNotRun(cfg Config, why error) error {
 	}
 	return results.Run{
 		Label: cfg.Label(), SDK: cfg.SDK, RequestedVersion: cfg.Version, Source: cfg.Source, Tags: cfg.Tags,
-		Runtime: cfg.Runtime, Runner: cfg.Runner, Transport: cfg.Transport,
+		Runtime: cfg.Runtime, Runner: cfg.Runner, Transport: cfg.Transport, Next: next,
 		FinishedAt: time.Now().UTC().Format(time.RFC3339), NotRun: why.Error(),
 	}.Write(dir)
 }

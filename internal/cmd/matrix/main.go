@@ -29,7 +29,7 @@ func main() {
 	sdks := flag.String("sdk", "", "SDK builds: "+build.Syntax+", comma-separated; a bare name runs the versions -versions selects")
 	spec := flag.String("versions", "all", "all, <from>..<to>, or <v1>,<v2>,...")
 	runtime := flag.String("runtime", "fake", "fake, or real for the real runtime")
-	runtimeVersions := flag.String("runtime-versions", "", "with -runtime real: real-runtime package versions, a comma-separated list or all (default: the pinned one)")
+	runtimeVersions := flag.String("runtime-versions", "", "with -runtime real: real-runtime package versions, comma-separated, where all is every release and next the newest version, a prerelease included (default: the pinned one)")
 	sources := flag.String("sources", "", "a folder of SDK source archives copilot-sdk-<sdk>-<version>.tar.gz, used for versions the registry does not serve")
 	tags := flag.String("tags", "", "a godog tag expression narrowing the scenarios (TAGS)")
 	bisect := flag.Bool("bisect", false, "search for the release where -rule's (or -scenario's) outcome changed")
@@ -106,6 +106,15 @@ type sweep struct {
 	// built are the versions to build from a source the user named
 	// (SDK=java+<archive>), by version.
 	built map[string]string
+	// next resolves an SDK's next channel (nil: the registries').
+	next func(name string) (versions.Next, error)
+}
+
+func (s sweep) resolveNext(name string) (versions.Next, error) {
+	if s.next != nil {
+		return s.next(name)
+	}
+	return versions.DefaultNext.SDK(context.Background(), name)
 }
 
 // sdkOrder lists the SDKs of the builds, each once, in order.
@@ -160,6 +169,21 @@ func (s sweep) selectVersions(name string, list versions.List, builds []build.Bu
 				return nil, nil, err
 			}
 			built[v.Version] = abs
+			add(v)
+		case b.Version == results.NextChannel:
+			// The next channel, resolved once: a prerelease is no
+			// published version to Select from.
+			n, err := s.resolveNext(name)
+			if err != nil {
+				return nil, nil, err
+			}
+			fmt.Printf("%s@next is %s\n", name, n)
+			v := versions.Version{Version: n.Version, Generation: 2}
+			if c, ok := versions.Classify(n.Version); ok {
+				v = c
+			} else if versions.Compare(n.Version, "1.0.4") < 0 && versions.Compare(n.Version, "0.0.0") >= 0 {
+				v.Generation = 0 // before the callback: listed as such, not run
+			}
 			add(v)
 		case b.Version != "":
 			vs, err := versions.Select(list.Versions, b.Version)
@@ -264,6 +288,11 @@ func (s sweep) run(_ context.Context, name string) matrix.Runner {
 			Parallel: s.parallel}
 		if archive := s.archive(name, v.Version); archive != "" {
 			cfg.Version, cfg.Source = "", archive
+			// The label names the source's version (java@1.0.11+source),
+			// here too, where the results folder is named before the run.
+			if withVersion, err := cfg.WithSourceVersion(); err == nil {
+				cfg = withVersion
+			}
 		}
 		if rt != "" && rt != realruntime.DefaultVersion {
 			cfg.RuntimeVersion = rt
@@ -312,18 +341,43 @@ func (s sweep) archive(name, version string) string {
 	return p
 }
 
+// listRuntimes reads RUNTIME_VERSIONS: package versions, "all" (every
+// release) and "next" (the newest version, a prerelease included:
+// versions.NextRuntime), in any mix, each version once.
 func listRuntimes(ctx context.Context, spec string) ([]string, error) {
-	if spec != "all" {
-		return strings.Split(spec, ","), nil
+	var out []string
+	seen := map[string]bool{}
+	add := func(vs ...string) {
+		for _, v := range vs {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
 	}
-	all, err := versions.RuntimeVersions(ctx, realruntime.PackageName)
-	if err != nil {
-		return nil, fmt.Errorf("listing the real runtime's versions: %w", err)
+	for _, item := range build.List(spec) {
+		switch item {
+		case "all":
+			all, err := versions.RuntimeVersions(ctx, realruntime.PackageName)
+			if err != nil {
+				return nil, fmt.Errorf("listing the real runtime's versions: %w", err)
+			}
+			if len(all) == 0 {
+				return nil, errors.New("the npm registry lists no released version of " + realruntime.PackageName)
+			}
+			add(all...)
+		case results.NextChannel:
+			n, err := versions.DefaultNext.Runtime(ctx, realruntime.PackageName)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Printf("RUNTIME_VERSIONS: next is %s\n", n)
+			add(n.Version)
+		default:
+			add(item)
+		}
 	}
-	if len(all) == 0 {
-		return nil, errors.New("the npm registry lists no released version of " + realruntime.PackageName)
-	}
-	return all, nil
+	return out, nil
 }
 
 func runtimeSuffix(rt string) string {

@@ -50,3 +50,27 @@ func writeEmptyTarGz(t *testing.T, path string) {
 	require.NoError(t, gz.Close())
 	require.NoError(t, f.Close())
 }
+
+// RUNTIME_VERSIONS names package versions (all and next ask npm, which
+// the versions package's tests stand in for); each runs once.
+func TestListRuntimesKeepsEachVersionOnce(t *testing.T) {
+	got, err := listRuntimes(t.Context(), "1.0.13, 1.0.14,1.0.15-preview.0,1.0.13")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1.0.13", "1.0.14", "1.0.15-preview.0"}, got)
+}
+
+// SDK=node@next in the matrix runs the version the next channel
+// resolved to, as any other; one before the callback is listed as such.
+func TestSelectVersionsResolvesTheNextChannel(t *testing.T) {
+	builds, err := build.ParseBuilds("node@next,java@next", build.Defaults{})
+	require.NoError(t, err)
+	s := sweep{root: t.TempDir(), next: func(name string) (versions.Next, error) {
+		return map[string]versions.Next{"node": {Version: "1.0.15-preview.4", From: "npm"}, "java": {Version: "0.3.0-java.2", From: "Maven"}}[name], nil
+	}}
+	got, _, err := s.selectVersions("node", versions.List{SDK: "node"}, builds, "all")
+	require.NoError(t, err)
+	assert.Equal(t, []versions.Version{{Version: "1.0.15-preview.4", Generation: 2}}, got)
+	got, _, err = s.selectVersions("java", versions.List{SDK: "java"}, builds, "all")
+	require.NoError(t, err)
+	assert.Equal(t, []versions.Version{{Version: "0.3.0-java.2", Generation: 0}}, got)
+}
