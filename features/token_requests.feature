@@ -22,6 +22,16 @@ Feature: How the SDK answers the runtime's token requests
     And the SDK answered the token requests, in order, with the tokens "tok-1"
     And every invocation of the callback "A/singular" received the providerName "default"
 
+  @BT-4 @fake-only
+  Scenario: A direct request for "default" reaches the singular provider's callback
+    When session "A" is created with a singular provider whose callback returns "tok-{n}"
+    And the runtime asks session "A" for a token for provider "default" 2 times in a row
+    Then the SDK answered the token requests, in order, with the tokens "tok-1", "tok-2"
+    And the callback "A/singular" was invoked 2 times
+    And every invocation of the callback "A/singular" received the providerName "default"
+
+  # The same within one turn, on both runtimes: a tool call makes it two
+  # model requests.
   @BT-4 @needs-tools
   Scenario: Every request of a turn with a tool call asks for "default" and reaches the singular provider's callback
     Given the model endpoint answers each turn with 1 round of tool calls to the tool "lookup_fact" before its reply
@@ -151,10 +161,20 @@ Feature: How the SDK answers the runtime's token requests
     that is not a string is left open; the `@observed` scenarios record it and
     judge neither way.
 
-  # One turn of an agent that calls a tool 4 times: 5 model requests, each
+  # The scenarios asking directly run for every SDK on the fake runtime;
+  # their twins "within one turn" (@needs-tools) check the same on both
+  # runtimes: one turn of an agent that calls a tool, each model request
   # after a token request that must reach the callback again.
-  @BT-6 @needs-tools
+  @BT-6 @fake-only
   Scenario: Each token request invokes the callback once, with no caching
+    When session "A" is created with a singular provider whose callback returns "tok-{n}"
+    And the runtime asks session "A" for a token for provider "default" 5 times in a row
+    Then the callback "A/singular" was invoked 5 times
+    And the SDK answered the token requests, in order, with the tokens "tok-1", "tok-2", "tok-3", "tok-4", "tok-5"
+    And each token answer is exactly {"token": <the string its callback invocation returned>}
+
+  @BT-6 @needs-tools
+  Scenario: Each token request of one turn invokes the callback once, with no caching
     Given the model endpoint answers each turn with 4 rounds of tool calls to the tool "lookup_fact" before its reply
     And every session the scenario opens registers the client tool "lookup_fact", whose result is "fact {n}"
     When session "A" is created with a singular provider whose callback returns "tok-{n}"
@@ -204,8 +224,15 @@ Feature: How the SDK answers the runtime's token requests
     Then the SDK answered the token requests with the tokens of the callback "A/singular", in order and byte for byte
     And the model endpoint received one request per token of the callback "A/singular", in order, each with the Authorization "Bearer <that token>"
 
-  @BT-6 @needs-tools
+  @BT-6 @fake-only
   Scenario: The same token returned twice is still fetched twice
+    When session "A" is created with a singular provider whose callback returns "same-token"
+    And the runtime asks session "A" for a token for provider "default" 3 times in a row
+    Then the callback "A/singular" was invoked 3 times
+    And the SDK answered the token requests, in order, with the tokens "same-token", "same-token", "same-token"
+
+  @BT-6 @needs-tools
+  Scenario: The same token returned twice within one turn is still fetched twice
     Given the model endpoint answers each turn with 2 rounds of tool calls to the tool "lookup_fact" before its reply
     And every session the scenario opens registers the client tool "lookup_fact", whose result is "fact {n}"
     When session "A" is created with a singular provider whose callback returns "same-token"
@@ -213,11 +240,18 @@ Feature: How the SDK answers the runtime's token requests
     Then the callback "A/singular" was invoked 3 times
     And the SDK answered the token requests, in order, with the tokens "same-token", "same-token", "same-token"
 
+  @BT-6 @fake-only
+  Scenario: The token is answered as returned, with no prefix added and nothing trimmed
+    When session "A" is created with a singular provider whose callback returns "  spaced tok-{n} "
+    And the runtime asks session "A" for a token for provider "default" 2 times in a row
+    Then the SDK answered the token requests, in order, with the tokens "  spaced tok-1 ", "  spaced tok-2 "
+    And each token answer is exactly {"token": <the string its callback invocation returned>}
+
   # What the runtime then puts in the Authorization header is its own
   # affair (HTTP strips a header value's outer blanks): the turn may fail or
   # not; the SDK's answers are what is judged.
   @BT-6 @needs-tools
-  Scenario: The token is answered as returned, with no prefix added and nothing trimmed
+  Scenario: The token is answered as returned within one turn, with no prefix added and nothing trimmed
     Given the model endpoint answers each turn with 1 round of tool calls to the tool "lookup_fact" before its reply
     And every session the scenario opens registers the client tool "lookup_fact", whose result is "fact {n}"
     When session "A" is created with a singular provider whose callback returns "  spaced tok-{n} "
