@@ -86,7 +86,8 @@ func (r *Runtime) modelAuthorization(ctx context.Context, s Session, rt route) (
 			return "", fmt.Errorf("Provider token request failed: %s", answer.Error.Message)
 		}
 		if !answer.IsToken {
-			return "", fmt.Errorf("Provider token request failed: answer %s for provider %q has no string token", answer.Result, rt.providerName)
+			// The real runtime does not retry an answer it cannot read.
+			return "", fmt.Errorf("%w: Provider token response was invalid: %s for provider %q has no string token", errUnusableToken, answer.Result, rt.providerName)
 		}
 		return "Bearer " + answer.Token, nil
 	case p.BearerToken != "":
@@ -107,7 +108,9 @@ var errNoTokenAnswer = errors.New("no answer to the token request")
 // error, or the HTTP call) is retried, each time with a fresh token
 // request, as the real runtime 1.0.85 does: 5 retries about 1 s apart,
 // then the turn fails with its message (docs/tool-call-turns.md). The
-// fake runtime waits modelRetryDelay between tries.
+// fake runtime waits modelRetryDelay between tries. A token request with
+// no answer, or answered with a result that holds no string token, is not
+// retried: the turn fails at once, as on the real runtime.
 func (r *Runtime) modelRequest(ctx context.Context, s Session, conv conversation) (modelAnswer, error) {
 	var last error
 	for try := 0; try <= r.cfg.modelRetries; try++ {
@@ -119,7 +122,7 @@ func (r *Runtime) modelRequest(ctx context.Context, s Session, conv conversation
 			}
 		}
 		answer, err := r.modelCall(ctx, s, conv)
-		if err == nil || errors.Is(err, errNoTokenAnswer) || errors.Is(err, errNoRoute) {
+		if err == nil || errors.Is(err, errNoTokenAnswer) || errors.Is(err, errUnusableToken) || errors.Is(err, errNoRoute) {
 			return answer, err
 		}
 		last = err
@@ -127,6 +130,11 @@ func (r *Runtime) modelRequest(ctx context.Context, s Session, conv conversation
 	return modelAnswer{}, fmt.Errorf("Failed to get response from the AI model; retried %d times (total retry wait time: %.2f seconds) Last error: %w",
 		r.cfg.modelRetries, (time.Duration(r.cfg.modelRetries) * r.cfg.modelRetryDelay).Seconds(), last)
 }
+
+// errUnusableToken marks a token answer that is a result without a string
+// token: the real runtime 1.0.85 ends the turn at once ("Provider token
+// response was invalid: invalid type: integer `42`, expected a string").
+var errUnusableToken = errors.New("unusable token answer")
 
 // errNoRoute marks a session whose model no provider serves.
 var errNoRoute = errors.New("no provider for the model")
