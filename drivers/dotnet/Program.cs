@@ -257,7 +257,8 @@ sealed class Driver
 
     // The session's tools, each an AIFunction (the SDK's tool type, from
     // Microsoft.Extensions.AI) that answers its result with {n} the count of
-    // its own invocations under this ref, and records each invocation.
+    // invocations of that tool under this ref so far (a resume under the same
+    // ref counts on), and records each invocation.
     List<AIFunctionDeclaration> Tools(JsonArray specs, string @ref)
     {
         var tools = new List<AIFunctionDeclaration>();
@@ -267,14 +268,13 @@ sealed class Driver
             OnlyKeys(spec, "tool", "name", "description", "result");
             var name = AsString(Need(spec, "name", "tools[].name"), "tools[].name");
             var result = AsString(Need(spec, "result", "tools[].result"), "tools[].result");
-            var calls = 0; // guarded by invocations
             tools.Add(new ScriptedTool(name, AsString(Need(spec, "description", "tools[].description"), "tools[].description"),
                 arguments =>
                 {
                     int n;
                     lock (invocations)
                     {
-                        n = ++calls;
+                        n = 1 + toolInvocations.Count(t => (string?)t!["ref"] == @ref && (string?)t!["tool"] == name);
                         toolInvocations.Add(new JsonObject
                         {
                             ["ref"] = @ref, ["tool"] = name, ["n"] = n,

@@ -467,8 +467,9 @@ func (d *driver) provider(ref string, raw json.RawMessage, named bool) (provider
 }
 
 // tools builds the session's tools with the SDK's DefineTool, each
-// answering its result with {n} the count of its own invocations under
-// this ref, and recording every invocation. The handler takes the
+// answering its result with {n} the count of invocations of that tool
+// under this ref so far (a resume under the same ref counts on), and
+// recording every invocation. The handler takes the
 // arguments as a map, so that whatever object the model sends reaches it
 // (a struct would fail on an argument of another type before the handler
 // could record it); the schema is then the protocol's own, the same in
@@ -486,15 +487,19 @@ func (d *driver) tools(ref string, raw json.RawMessage) ([]copilot.Tool, error) 
 		if spec.Name == "" {
 			return nil, protocolErr("a tool needs a name")
 		}
-		calls := 0 // guarded by d.mu
 		tool := copilot.DefineTool(spec.Name, spec.Description,
 			func(_ map[string]any, inv copilot.ToolInvocation) (string, error) {
 				d.mu.Lock()
 				defer d.mu.Unlock()
-				calls++
+				n := 1
+				for _, t := range d.toolInvocations {
+					if t.Ref == ref && t.Tool == spec.Name {
+						n++
+					}
+				}
 				d.toolInvocations = append(d.toolInvocations,
-					toolInvocation{Ref: ref, Tool: spec.Name, N: calls, Arguments: inv.Arguments})
-				return strings.ReplaceAll(spec.Result, "{n}", fmt.Sprint(calls)), nil
+					toolInvocation{Ref: ref, Tool: spec.Name, N: n, Arguments: inv.Arguments})
+				return strings.ReplaceAll(spec.Result, "{n}", fmt.Sprint(n)), nil
 			})
 		tool.Parameters = toolParameters()
 		tools = append(tools, tool)

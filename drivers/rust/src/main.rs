@@ -306,13 +306,13 @@ fn make_callback(
 struct ToolInvocations(Arc<Mutex<Vec<Value>>>);
 
 /// A tool as the protocol describes it, implemented with the SDK's own
-/// `ToolHandler` trait: it answers `result` with `{n}` the count of its own
-/// invocations under this session's ref, and records each.
+/// `ToolHandler` trait: it answers `result` with `{n}` the count of
+/// invocations of this tool under this session's ref so far (a resume
+/// under the same ref counts on), and records each.
 struct ScriptedTool {
     reference: String,
     name: String,
     result: String,
-    calls: Mutex<usize>,
     log: ToolInvocations,
 }
 
@@ -324,13 +324,13 @@ impl ToolHandler for ScriptedTool {
     ) -> Result<ToolResult, github_copilot_sdk::Error> {
         let n = {
             let mut list = self.log.0.lock().unwrap();
-            let mut calls = self.calls.lock().unwrap();
-            *calls += 1;
-            list.push(
-                json!({ "ref": self.reference, "tool": self.name, "n": *calls,
-                              "arguments": invocation.arguments }),
-            );
-            *calls
+            let n = 1 + list
+                .iter()
+                .filter(|t| t["ref"] == self.reference.as_str() && t["tool"] == self.name.as_str())
+                .count();
+            list.push(json!({ "ref": self.reference, "tool": self.name, "n": n,
+                              "arguments": invocation.arguments }));
+            n
         };
         Ok(ToolResult::Text(self.result.replace("{n}", &n.to_string())))
     }
@@ -351,7 +351,6 @@ fn make_tools(specs: Vec<ToolSpec>, reference: &str, log: &ToolInvocations) -> V
                     reference: reference.to_string(),
                     name: spec.name,
                     result: spec.result,
-                    calls: Mutex::new(0),
                     log: log.clone(),
                 }))
         })

@@ -409,8 +409,9 @@ public final class Driver {
 
     // The session's tools, each made with the SDK's ToolDefinition.create (in
     // every release from 1.0.4 on, unlike the experimental ToolDefinition.from).
-    // A tool answers its result with {n} the count of its own invocations under
-    // this ref, and records each invocation.
+    // A tool answers its result with {n} the count of invocations of that tool
+    // under this ref so far (a resume under the same ref counts on), and
+    // records each invocation.
     private List<ToolDefinition> tools(JsonNode node, String ref, String what) {
         List<ToolDefinition> tools = new ArrayList<>();
         for (JsonNode t : array(node, what + ".tools")) {
@@ -418,12 +419,15 @@ public final class Driver {
             onlyKeys(spec, "tool", Set.of("name", "description", "result"));
             String name = text(spec, "name", "tools[]");
             String result = text(spec, "result", "tools[]");
-            int[] calls = {0}; // guarded by invocations
             tools.add(ToolDefinition.create(name, text(spec, "description", "tools[]"), TOOL_PARAMETERS,
                     (ToolInvocation invocation) -> {
-                        int n;
+                        int n = 1;
                         synchronized (invocations) {
-                            n = ++calls[0];
+                            for (JsonNode earlier : toolInvocations) {
+                                if (earlier.get("ref").asText().equals(ref) && earlier.get("tool").asText().equals(name)) {
+                                    n++;
+                                }
+                            }
                             ObjectNode entry = toolInvocations.addObject().put("ref", ref).put("tool", name)
                                     .put("n", n);
                             entry.set("arguments", JSON.valueToTree(invocation.getArguments()));
