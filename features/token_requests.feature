@@ -127,6 +127,27 @@ Feature: How the SDK answers the runtime's token requests
     And the SDK answered the token requests, in order, with the tokens "tok-1", "tok-2", "tok-3", "tok-4", "tok-5"
     And each token answer is exactly {"token": <the string its callback invocation returned>}
 
+  # A turn of an agent: the model endpoint calls the client tool twice
+  # before it replies, so the one turn makes 3 model requests, each after a
+  # token request of its own, on either runtime.
+  @BT-6 @BT-15 @needs-tools
+  Scenario: A turn with 2 rounds of tool calls makes 3 token requests, each invoking the callback once
+    Given the model endpoint answers each turn with 2 rounds of tool calls to the tool "lookup_fact" before its reply
+    And every session the scenario opens registers the client tool "lookup_fact", whose result is "fact {n}"
+    When session "A" is created with a singular provider whose callback returns "tok-{n}"
+    And the SDK sends "What is 5+5?" in session "A"
+    Then the reply is "ten"
+    And the runtime sent 3 token requests for session "A", each for provider "default"
+    And the callback "A/singular" was invoked 3 times
+    And the SDK answered the token requests, in order, with the tokens "tok-1", "tok-2", "tok-3"
+    And each token answer is exactly {"token": <the string its callback invocation returned>}
+    And the tool "lookup_fact" of session "A" was invoked 2 times, in order
+    And the model endpoint received these requests, with the tool results each carried, in order:
+      | path                 | authorization | tool results         | answered with         |
+      | /v1/chat/completions | Bearer tok-1  |                      | tool call lookup_fact |
+      | /v1/chat/completions | Bearer tok-2  | "fact 1"             | tool call lookup_fact |
+      | /v1/chat/completions | Bearer tok-3  | "fact 1", "fact 2"   | reply                 |
+
   # The tokens are generated from their names (steps/token_shapes.go): a
   # 64 KB token, or one with quotes, backslashes and pipes, does not belong
   # in a table cell. The real runtime makes one model request per turn,

@@ -292,6 +292,7 @@ func (sc *scenario) openSession(ctx context.Context, spec driver.SessionSpec) er
 	if _, taken := sc.sessions[spec.Ref]; taken {
 		return fmt.Errorf("session %q already exists in this scenario", spec.Ref)
 	}
+	spec.Tools = append(spec.Tools, sc.tools...)
 	verb, open := "creating", sc.driver.CreateSession
 	if spec.SessionID != "" {
 		verb, open = "resuming", sc.driver.ResumeSession

@@ -10,6 +10,7 @@ package fakeruntime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -67,6 +68,9 @@ type Runtime struct {
 	conns    []*jsonrpc2.Conn
 	sessions map[string]*Session
 	problems []string
+	// pendingClient are the turns' requests to the SDK (a permission, a
+	// client tool) by requestId, waiting for the SDK's answer.
+	pendingClient map[string]chan json.RawMessage
 }
 
 // Start listens on a loopback port and serves SDK connections until Close.
@@ -83,7 +87,8 @@ func Start(opts ...Option) (*Runtime, error) {
 		return nil, fmt.Errorf("fake runtime: listen on loopback: %w", err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	r := &Runtime{cfg: cfg, ln: ln, log: wirelog.New(), ctx: ctx, stop: stop, sessions: map[string]*Session{}}
+	r := &Runtime{cfg: cfg, ln: ln, log: wirelog.New(), ctx: ctx, stop: stop, sessions: map[string]*Session{},
+		pendingClient: map[string]chan json.RawMessage{}}
 	r.wg.Add(1)
 	go r.acceptLoop()
 	return r, nil

@@ -1,57 +1,81 @@
 package fakeruntime
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
 
 // runTurn plays one turn the way the real runtime does for a BYOK session:
 // for each model request, a fresh token from the SDK when the provider is
-// flagged, then the HTTP call with that token; then the events that end the
-// turn. A failure ends the turn with session.error, which SDKs surface as
-// the send's error.
+// flagged, then the HTTP call with that token. When the model answers with
+// tool calls, it has the SDK run each client tool (tools.go) and asks the
+// model again with the results, in the same turn, as the real runtime
+// does (docs/tool-call-turns.md); a model answer without tool calls ends
+// one of the turn's modelRequestsPerTurn replies. Then the events that end
+// the turn. A failure ends the turn with session.error, which SDKs surface
+// as the send's error.
 func (r *Runtime) runTurn(s Session, messageID, prompt string) {
 	ctx := r.ctx
 	r.mu.Lock()
-	requests := r.cfg.modelRequestsPerTurn
+	replies := r.cfg.modelRequestsPerTurn
 	r.mu.Unlock()
 	interactionID := uuid.NewString()
 	notifyEvent(ctx, s.conn, s.ID, "user.message", map[string]any{
 		"content": prompt, "messageId": messageID, "interactionId": interactionID, "turnId": "0"})
+	turnID := 0
 	notifyEvent(ctx, s.conn, s.ID, "assistant.turn_start", map[string]any{"turnId": "0", "interactionId": interactionID})
-	for i := 0; i < requests; i++ {
-		content, err := r.modelRequest(ctx, s, prompt)
-		if err != nil {
-			notifyEvent(ctx, s.conn, s.ID, "session.error", map[string]any{"errorType": "model_call", "message": err.Error()})
-			notifyEvent(ctx, s.conn, s.ID, "session.idle", map[string]any{})
-			return
-		}
-		notifyEvent(ctx, s.conn, s.ID, "assistant.message", map[string]any{
-			"messageId": uuid.NewString(), "originatingMessageId": messageID, "content": content,
-			"toolRequests": []any{}, "interactionId": interactionID, "turnId": "0"})
+	fail := func(err error) {
+		notifyEvent(ctx, s.conn, s.ID, "session.error", map[string]any{"errorType": "model_call", "message": err.Error()})
+		notifyEvent(ctx, s.conn, s.ID, "session.idle", map[string]any{})
 	}
-	notifyEvent(ctx, s.conn, s.ID, "assistant.turn_end", map[string]any{"turnId": "0"})
+	for i := 0; i < replies; i++ {
+		conv := conversation{prompt: prompt}
+		for {
+			answer, err := r.modelRequest(ctx, s, conv)
+			if err != nil {
+				fail(err)
+				return
+			}
+			requests := make([]any, 0, len(answer.calls))
+			for _, c := range answer.calls {
+				requests = append(requests, map[string]any{"toolCallId": c.ID, "name": c.Name, "arguments": c.args(), "type": "function"})
+			}
+			notifyEvent(ctx, s.conn, s.ID, "assistant.message", map[string]any{
+				"messageId": uuid.NewString(), "originatingMessageId": messageID, "content": answer.content,
+				"toolRequests": requests, "interactionId": interactionID, "turnId": fmt.Sprint(turnID)})
+			if len(answer.calls) == 0 {
+				break
+			}
+			conv.rounds = append(conv.rounds, round{calls: answer.calls})
+			for _, c := range answer.calls {
+				result, err := r.runClientTool(ctx, s, c, turnID)
+				if err != nil {
+					fail(err)
+					return
+				}
+				conv.rounds[len(conv.rounds)-1].results = append(conv.rounds[len(conv.rounds)-1].results, result)
+			}
+			// The real runtime ends the assistant turn after the tools ran
+			// and starts the next for the model's next answer.
+			notifyEvent(ctx, s.conn, s.ID, "assistant.turn_end", map[string]any{"turnId": fmt.Sprint(turnID)})
+			turnID++
+			notifyEvent(ctx, s.conn, s.ID, "assistant.turn_start", map[string]any{"turnId": fmt.Sprint(turnID), "interactionId": interactionID})
+		}
+	}
+	notifyEvent(ctx, s.conn, s.ID, "assistant.turn_end", map[string]any{"turnId": fmt.Sprint(turnID)})
 	notifyEvent(ctx, s.conn, s.ID, "session.idle", map[string]any{})
 }
 
-// modelRequest makes one chat-completions call for the session's model and
-// returns the assistant content.
-func (r *Runtime) modelRequest(ctx context.Context, s Session, prompt string) (string, error) {
-	rt, err := s.routeForModel()
-	if err != nil {
-		r.problem("turn: %v", err)
-		return "", err
-	}
-	var auth string
+// modelAuthorization is the Authorization header of one model request: a
+// fresh token from the SDK when the provider is flagged (the callback wins
+// over static credentials, BT-14), else its static credential.
+func (r *Runtime) modelAuthorization(ctx context.Context, s Session, rt route) (string, error) {
 	switch p := rt.provider; {
-	case p.HasBearerTokenProvider: // the callback wins over static credentials (BT-14)
+	case p.HasBearerTokenProvider:
 		answer, err := r.AskToken(ctx, TokenRequest{SessionID: s.ID, ProviderName: rt.providerName})
 		if err != nil {
 			return "", err
@@ -62,47 +86,69 @@ func (r *Runtime) modelRequest(ctx context.Context, s Session, prompt string) (s
 		if !answer.IsToken {
 			return "", fmt.Errorf("bearer token for provider %q: answer %s has no string token", rt.providerName, answer.Result)
 		}
-		auth = "Bearer " + answer.Token
+		return "Bearer " + answer.Token, nil
 	case p.BearerToken != "":
-		auth = "Bearer " + p.BearerToken
+		return "Bearer " + p.BearerToken, nil
 	case p.APIKey != "":
-		auth = "Bearer " + p.APIKey
+		return "Bearer " + p.APIKey, nil
 	}
-	body, _ := json.Marshal(map[string]any{
-		"model":    rt.wireModel,
-		"messages": []any{map[string]any{"role": "user", "content": prompt}},
-	})
-	url := strings.TrimSuffix(rt.provider.BaseURL, "/") + "/chat/completions"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	return "", nil
+}
+
+// modelRequest makes one model call for the session's model with the
+// conversation so far, over the provider's wire API, and returns the
+// model's answer.
+func (r *Runtime) modelRequest(ctx context.Context, s Session, conv conversation) (modelAnswer, error) {
+	rt, err := s.routeForModel()
 	if err != nil {
-		return "", fmt.Errorf("model request to %q: %w", url, err)
+		r.problem("turn: %v", err)
+		return modelAnswer{}, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range rt.provider.Headers {
-		req.Header.Set(k, v)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := r.cfg.httpClient.Do(req)
+	auth, err := r.modelAuthorization(ctx, s, rt)
 	if err != nil {
-		r.problem("turn: model request failed: %v", err)
-		return "", fmt.Errorf("model request to %s: %w", url, err)
+		return modelAnswer{}, err
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("model request to %s: HTTP %d: %s", url, resp.StatusCode, raw)
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.httpClient.Timeout+time.Second)
+	defer cancel()
+	answer, err := callModel(ctx, r.cfg.httpClient, rt, auth, s.Tools, conv)
+	if err != nil {
+		r.problem("turn: %v", err)
 	}
-	var completion struct {
-		Choices []struct {
-			Message struct {
-				Content string `json:"content"`
-			} `json:"message"`
-		} `json:"choices"`
+	return answer, err
+}
+
+// conversation is what a turn has said to the model so far: the prompt,
+// then per round of tool calls the calls and their results.
+type conversation struct {
+	prompt string
+	rounds []round
+}
+
+type round struct {
+	calls   []modelToolCall
+	results []toolResult
+}
+
+// modelToolCall is one tool call of a model answer.
+type modelToolCall struct {
+	ID        string
+	Name      string
+	Arguments string // JSON text, as the model sent it
+}
+
+// args is the call's arguments as a JSON value, as the real runtime puts
+// them in its events (null when they are not JSON).
+func (c modelToolCall) args() any {
+	var v any
+	if json.Unmarshal([]byte(c.Arguments), &v) != nil {
+		return nil
 	}
-	if err := json.Unmarshal(raw, &completion); err != nil || len(completion.Choices) == 0 {
-		return "", fmt.Errorf("model request to %s: unusable completion %q", url, raw)
-	}
-	return completion.Choices[0].Message.Content, nil
+	return v
+}
+
+// modelAnswer is the model's answer: content, and tool calls (none for a
+// reply).
+type modelAnswer struct {
+	content string
+	calls   []modelToolCall
 }
