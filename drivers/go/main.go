@@ -484,9 +484,6 @@ func (d *driver) tools(ref string, raw json.RawMessage) ([]copilot.Tool, error) 
 	}
 	tools := make([]copilot.Tool, 0, len(specs))
 	for _, spec := range specs {
-		if spec.Name == "" {
-			return nil, protocolErr("a tool needs a name")
-		}
 		tool := copilot.DefineTool(spec.Name, spec.Description,
 			func(_ map[string]any, inv copilot.ToolInvocation) (string, error) {
 				d.mu.Lock()
