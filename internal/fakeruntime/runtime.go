@@ -34,6 +34,8 @@ const Version = "fake-1"
 
 type config struct {
 	modelRequestsPerTurn int
+	modelRetries         int
+	modelRetryDelay      time.Duration
 	tokenTimeout         time.Duration
 	maxFrameSize         int
 	httpClient           *http.Client
@@ -46,6 +48,20 @@ type Option func(*config)
 // (default 1). Each one asks for a fresh token first, as the real runtime
 // does.
 func WithModelRequestsPerTurn(n int) Option { return func(c *config) { c.modelRequestsPerTurn = n } }
+
+// WithModelRetries sets how often a failed model call is retried, each
+// time with a fresh token request, and the wait before each retry
+// (default 5 and DefaultModelRetryDelay; the real runtime 1.0.85 retries
+// 5 times about 1 s apart).
+func WithModelRetries(n int, delay time.Duration) Option {
+	return func(c *config) { c.modelRetries, c.modelRetryDelay = n, delay }
+}
+
+// DefaultModelRetryDelay is the fake runtime's wait before retrying a
+// failed model call: shorter than the real runtime's second, so that a
+// scenario whose callback keeps failing stays quick; the steps judge the
+// requests and their answers, not the wait.
+const DefaultModelRetryDelay = 200 * time.Millisecond
 
 // WithTokenTimeout bounds how long the runtime waits for the SDK's answer to
 // a providerToken.getToken request (default 30s).
@@ -75,7 +91,7 @@ type Runtime struct {
 
 // Start listens on a loopback port and serves SDK connections until Close.
 func Start(opts ...Option) (*Runtime, error) {
-	cfg := config{modelRequestsPerTurn: 1, tokenTimeout: 30 * time.Second}
+	cfg := config{modelRequestsPerTurn: 1, modelRetries: 5, modelRetryDelay: DefaultModelRetryDelay, tokenTimeout: 30 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -3,6 +3,7 @@ package fakeruntime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,7 +30,7 @@ func (r *Runtime) runTurn(s Session, messageID, prompt string) {
 	turnID := 0
 	notifyEvent(ctx, s.conn, s.ID, "assistant.turn_start", map[string]any{"turnId": "0", "interactionId": interactionID})
 	fail := func(err error) {
-		notifyEvent(ctx, s.conn, s.ID, "session.error", map[string]any{"errorType": "model_call", "message": err.Error()})
+		notifyEvent(ctx, s.conn, s.ID, "session.error", map[string]any{"errorType": "query", "message": err.Error()})
 		notifyEvent(ctx, s.conn, s.ID, "session.idle", map[string]any{})
 	}
 	for i := 0; i < replies; i++ {
@@ -78,13 +79,15 @@ func (r *Runtime) modelAuthorization(ctx context.Context, s Session, rt route) (
 	case p.HasBearerTokenProvider:
 		answer, err := r.AskToken(ctx, TokenRequest{SessionID: s.ID, ProviderName: rt.providerName})
 		if err != nil {
-			return "", err
+			return "", fmt.Errorf("%w: %v", errNoTokenAnswer, err)
 		}
 		if answer.Error != nil {
-			return "", fmt.Errorf("bearer token for provider %q: %s", rt.providerName, answer.Error.Message)
+			// The real runtime's words, with the SDK's error message.
+			return "", fmt.Errorf("Provider token request failed: %s", answer.Error.Message)
 		}
 		if !answer.IsToken {
-			return "", fmt.Errorf("bearer token for provider %q: answer %s has no string token", rt.providerName, answer.Result)
+			// The real runtime does not retry an answer it cannot read.
+			return "", fmt.Errorf("%w: Provider token response was invalid: %s for provider %q has no string token", errUnusableToken, answer.Result, rt.providerName)
 		}
 		return "Bearer " + answer.Token, nil
 	case p.BearerToken != "":
@@ -95,14 +98,54 @@ func (r *Runtime) modelAuthorization(ctx context.Context, s Session, rt route) (
 	return "", nil
 }
 
+// errNoTokenAnswer marks a token request the SDK did not answer at all:
+// the real runtime waits for it without end, so there is nothing to retry.
+var errNoTokenAnswer = errors.New("no answer to the token request")
+
 // modelRequest makes one model call for the session's model with the
 // conversation so far, over the provider's wire API, and returns the
-// model's answer.
+// model's answer. A call that fails (its token request answered with an
+// error, or the HTTP call) is retried, each time with a fresh token
+// request, as the real runtime 1.0.85 does: 5 retries about 1 s apart,
+// then the turn fails with its message (docs/tool-call-turns.md). The
+// fake runtime waits modelRetryDelay between tries. A token request with
+// no answer, or answered with a result that holds no string token, is not
+// retried: the turn fails at once, as on the real runtime.
 func (r *Runtime) modelRequest(ctx context.Context, s Session, conv conversation) (modelAnswer, error) {
+	var last error
+	for try := 0; try <= r.cfg.modelRetries; try++ {
+		if try > 0 {
+			select {
+			case <-time.After(r.cfg.modelRetryDelay):
+			case <-ctx.Done():
+				return modelAnswer{}, errClosed
+			}
+		}
+		answer, err := r.modelCall(ctx, s, conv)
+		if err == nil || errors.Is(err, errNoTokenAnswer) || errors.Is(err, errUnusableToken) || errors.Is(err, errNoRoute) {
+			return answer, err
+		}
+		last = err
+	}
+	return modelAnswer{}, fmt.Errorf("Failed to get response from the AI model; retried %d times (total retry wait time: %.2f seconds) Last error: %w",
+		r.cfg.modelRetries, (time.Duration(r.cfg.modelRetries) * r.cfg.modelRetryDelay).Seconds(), last)
+}
+
+// errUnusableToken marks a token answer that is a result without a string
+// token: the real runtime 1.0.85 ends the turn at once ("Provider token
+// response was invalid: invalid type: integer `42`, expected a string").
+var errUnusableToken = errors.New("unusable token answer")
+
+// errNoRoute marks a session whose model no provider serves.
+var errNoRoute = errors.New("no provider for the model")
+
+// modelCall is one try of a model request: a token request if the
+// provider is flagged, then the HTTP call.
+func (r *Runtime) modelCall(ctx context.Context, s Session, conv conversation) (modelAnswer, error) {
 	rt, err := s.routeForModel()
 	if err != nil {
 		r.problem("turn: %v", err)
-		return modelAnswer{}, err
+		return modelAnswer{}, fmt.Errorf("%w: %v", errNoRoute, err)
 	}
 	auth, err := r.modelAuthorization(ctx, s, rt)
 	if err != nil {

@@ -43,9 +43,11 @@ type Request struct {
 	Header        http.Header
 	// Tools are the names of the function tools the request offered the model.
 	Tools []string
-	// ToolResults are the results of tool calls the conversation carried, in
-	// conversation order (chat completions: the "tool" messages' content;
-	// Responses API: the "function_call_output" items' output).
+	// ToolResults are the results of tool calls the request's turn carried:
+	// those after the conversation's last user message, in order (chat
+	// completions: the "tool" messages' content; Responses API: the
+	// "function_call_output" items' output). Earlier turns' results do not
+	// count, so every turn gets its own rounds of tool calls.
 	ToolResults []string
 	// Answer is what the endpoint answered: "tool call <tool>" or "reply".
 	Answer string
@@ -86,8 +88,9 @@ func Start(opts ...Option) *Server {
 
 // SetToolRounds makes later requests answer with k rounds of a call to the
 // tool named tool before the reply. The endpoint keeps no state per turn:
-// it counts the tool results the request's conversation already carries
-// and calls the tool while there are fewer than k (k = 0: reply at once).
+// it counts the tool results the request's turn already carries (those
+// after the last user message) and calls the tool while there are fewer
+// than k (k = 0: reply at once).
 func (s *Server) SetToolRounds(tool string, k int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -201,20 +204,28 @@ func (c conversation) tools() []string {
 	return names
 }
 
+// toolResults are the tool results after the last user message.
 func (c conversation) toolResults() []string {
 	var out []string
 	for _, m := range c.Messages {
-		if m.Role == "tool" {
+		switch m.Role {
+		case "user":
+			out = nil
+		case "tool":
 			out = append(out, text(m.Content))
 		}
 	}
 	var items []struct {
 		Type   string          `json:"type"`
+		Role   string          `json:"role"`
 		Output json.RawMessage `json:"output"`
 	}
 	if json.Unmarshal(c.Input, &items) == nil {
 		for _, it := range items {
-			if it.Type == "function_call_output" {
+			switch {
+			case it.Role == "user":
+				out = nil
+			case it.Type == "function_call_output":
 				out = append(out, text(it.Output))
 			}
 		}

@@ -215,3 +215,29 @@ func TestResponsesAPIStreamedEvents(t *testing.T) {
 		"response.content_part.added", "response.output_text.delta", "response.output_text.done",
 		"response.content_part.done", "response.output_item.done", "response.completed"}, events)
 }
+
+// A second turn's conversation carries the first turn's tool results
+// before its own user message: they do not count, so the second turn gets
+// its own round of tool calls, in both wire forms.
+func TestEachTurnGetsItsOwnRounds(t *testing.T) {
+	s := Start(WithToolRounds("lookup_fact", 1))
+	t.Cleanup(s.Close)
+	var chat map[string]any
+	require.NoError(t, json.Unmarshal([]byte(chatBody(false, "fact 1")), &chat))
+	chat["messages"] = append(chat["messages"].([]any),
+		map[string]any{"role": "assistant", "content": "ten"},
+		map[string]any{"role": "user", "content": "And 6+6?"})
+	b, _ := json.Marshal(chat)
+	post(t, s.URL()+"/v1/chat/completions", "Bearer x", string(b))
+
+	var resp map[string]any
+	require.NoError(t, json.Unmarshal([]byte(responsesBody(false, "fact 1")), &resp))
+	resp["input"] = append(resp["input"].([]any), map[string]any{"role": "user", "content": "And 6+6?"})
+	b, _ = json.Marshal(resp)
+	post(t, s.URL()+"/v1/responses", "Bearer x", string(b))
+
+	for _, r := range s.Requests() {
+		assert.Empty(t, r.ToolResults, r.API)
+		assert.Equal(t, "tool call lookup_fact", r.Answer, r.API)
+	}
+}
