@@ -469,11 +469,11 @@ func (d *driver) provider(ref string, raw json.RawMessage, named bool) (provider
 // tools builds the session's tools with the SDK's DefineTool, each
 // answering its result with {n} the count of invocations of that tool
 // under this ref so far (a resume under the same ref counts on), and
-// recording every invocation. The handler takes the
-// arguments as a map, so that whatever object the model sends reaches it
-// (a struct would fail on an argument of another type before the handler
-// could record it); the schema is then the protocol's own, the same in
-// every driver, not the one DefineTool derives from that map.
+// recording every invocation. The handler takes the arguments as a map, so
+// that whatever object the model sends reaches it (a struct would fail on
+// an argument of another type before the handler could record it); the
+// schema is then the protocol's own, the same in every driver, not the one
+// DefineTool derives from that map.
 func (d *driver) tools(ref string, raw json.RawMessage) ([]copilot.Tool, error) {
 	if raw == nil {
 		return nil, nil
