@@ -121,9 +121,9 @@ Feature: Unknown providers and failing callbacks
 
   # An identity service that is down for 6 requests: the runtime's first
   # try and its 5 retries each ask, each is answered at once with an error,
-  # and the turn fails with the runtime's error event, which carries the
-  # SDK's error message. The next two turns are served by the recovered
-  # service.
+  # and the turn fails with the runtime's error event (both runtimes put the
+  # SDK's error message in it; what the message says is not the contract's).
+  # The next two turns are served by the recovered service.
   @BT-10
   Scenario: A callback that fails 6 times in a row and then recovers is invoked for every request
     When session "A" is created with a singular provider whose callback does:
@@ -135,7 +135,7 @@ Feature: Unknown providers and failing callbacks
       | 5          | fails with "token service unavailable" |
       | 6          | fails with "token service unavailable" |
       | 7+         | returns "tok-{n}"                      |
-    And sending "What is 5+5?" in session "A" fails with an error that contains "token service unavailable"
+    And sending "What is 5+5?" in session "A" fails
     And the SDK sends "What is 5+5?" in session "A"
     And the SDK sends "And 6+6?" in session "A"
     Then the reply is "ten"
@@ -182,7 +182,7 @@ Feature: Unknown providers and failing callbacks
       | 5          | fails with "token service unavailable" |
       | 6          | fails with "token service unavailable" |
       | 7+         | returns "tok-{n}"                      |
-    And sending "What is 5+5?" in session "A" fails with an error that contains "token service unavailable"
+    And sending "What is 5+5?" in session "A" fails
     And the SDK sends "What is 5+5?" in session "A"
     Then the reply is "ten"
     And the runtime sent 7 token requests for session "A", each for provider "default"

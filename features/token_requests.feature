@@ -207,7 +207,7 @@ Feature: How the SDK answers the runtime's token requests
 
   # The tokens are generated from their names (steps/token_shapes.go): a
   # 64 KB token, or one with quotes, backslashes and pipes, does not belong
-  # in a table cell. The real runtime makes one model request per turn,
+  # in a table cell. A turn without tool calls makes one model request,
   # hence a turn per token; each token must reach the model endpoint too.
   @BT-6 @BT-15
   Scenario: Tokens shaped and sized like real ones, 1 byte to 64 KB, come back byte for byte

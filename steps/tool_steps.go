@@ -21,28 +21,7 @@ func (sc *scenario) registerToolSteps(ctx *godog.ScenarioContext) {
 	sc.step(ctx, `^every session the scenario opens registers the client tool "([^"]+)", whose result is "([^"]*)"$`, sc.registerClientTool)
 	sc.step(ctx, `^the tool "([^"]+)" of session "([^"]+)" was invoked (\d+) times?, in order$`, sc.toolInvoked)
 	sc.step(ctx, `^the model endpoint received these requests, with the tool results each carried, in order:$`, sc.modelRequestsWithToolResults)
-	sc.step(ctx, `^sending "([^"]*)" in session "([^"]+)" fails with an error that contains "([^"]*)"$`, sc.sendFailsWith)
 	sc.step(ctx, `^the SDK sends "([^"]*)" in session "([^"]+)", whether the turn succeeds or fails$`, sc.sendEitherWay)
-}
-
-// sendFailsWith runs a turn that must end in the SDK's error, whose
-// message contains want: the callback's failure, carried by the runtime's
-// error event (both runtimes put the SDK's error message in it).
-func (sc *scenario) sendFailsWith(ctx context.Context, prompt, ref, want string) error {
-	if _, err := sc.sessionID(ref); err != nil {
-		return err
-	}
-	reply, err := sc.driver.Send(ctx, ref, prompt, sc.turnTimeout)
-	var sdkErr *driver.Error
-	switch {
-	case err == nil:
-		return fmt.Errorf("sending %q in session %q succeeded with reply %q, want the SDK to report the turn's error", prompt, ref, reply)
-	case !errors.As(err, &sdkErr) || sdkErr.Kind != driver.KindSDK:
-		return fmt.Errorf("sending %q in session %q: want the SDK's error, got: %w", prompt, ref, err)
-	case !strings.Contains(sdkErr.Message, want):
-		return fmt.Errorf("sending %q in session %q failed with %q, want an error that contains %q", prompt, ref, sdkErr.Message, want)
-	}
-	return nil
 }
 
 // sendEitherWay runs a turn whose outcome the scenario does not judge
