@@ -9,6 +9,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using GitHub.Copilot;
+using Microsoft.Extensions.AI;
 using TokenCallback = System.Func<GitHub.Copilot.ProviderTokenArgs, System.Threading.Tasks.Task<string>>;
 
 // stdout belongs to the protocol: keep a private writer on it and send
@@ -92,13 +93,14 @@ sealed class Driver
 
     static readonly string SdkVersion = ReadSdkVersion();
 
-    static readonly string[] Capabilities = ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "concurrentSend"];
+    static readonly string[] Capabilities = ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "concurrentSend", "tools"];
 
     public static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     CopilotClient? client;
     readonly Dictionary<string, CopilotSession> sessions = new();
     readonly List<Invocation> invocations = new(); // also the lock: callbacks run on the SDK's threads
+    readonly JsonArray toolInvocations = new(); // guarded by invocations, as tools run on the SDK's threads too
 
     public async Task<(JsonObject Answer, bool Stop)> HandleAsync(string line)
     {
@@ -223,6 +225,7 @@ sealed class Driver
             ? AsArray(ps, $"{what}.providers").Select(e => Named(ParseProvider(e, @ref, named: true))).ToList()
             : null;
         var models = cmd["models"] is { } ms ? AsArray(ms, $"{what}.models").Select(ParseModel).ToList() : null;
+        var tools = cmd["tools"] is { } ts ? Tools(AsArray(ts, $"{what}.tools"), @ref) : null;
         if (client is null)
         {
             throw Protocol($"{what} before connect");
@@ -236,6 +239,7 @@ sealed class Driver
                 Provider = provider,
                 Providers = providers,
                 Models = models,
+                Tools = tools,
                 OnPermissionRequest = PermissionHandler.ApproveAll,
             }, cts.Token)
             : await client.CreateSessionAsync(new SessionConfig
@@ -244,10 +248,43 @@ sealed class Driver
                 Provider = provider,
                 Providers = providers,
                 Models = models,
+                Tools = tools,
                 OnPermissionRequest = PermissionHandler.ApproveAll,
             }, cts.Token);
         sessions[@ref] = session;
         return new JsonObject { ["sessionId"] = session.SessionId };
+    }
+
+    // The session's tools, each an AIFunction (the SDK's tool type, from
+    // Microsoft.Extensions.AI) that answers its result with {n} the count of
+    // invocations of that tool under this ref so far (a resume under the same
+    // ref counts on), and records each invocation.
+    List<AIFunctionDeclaration> Tools(JsonArray specs, string @ref)
+    {
+        var tools = new List<AIFunctionDeclaration>();
+        foreach (var node in specs)
+        {
+            var spec = AsObject(node, "a tools entry");
+            OnlyKeys(spec, "tool", "name", "description", "result");
+            var name = AsString(Need(spec, "name", "tools[].name"), "tools[].name");
+            var result = AsString(Need(spec, "result", "tools[].result"), "tools[].result");
+            tools.Add(new ScriptedTool(name, AsString(Need(spec, "description", "tools[].description"), "tools[].description"),
+                arguments =>
+                {
+                    int n;
+                    lock (invocations)
+                    {
+                        n = 1 + toolInvocations.Count(t => (string?)t!["ref"] == @ref && (string?)t!["tool"] == name);
+                        toolInvocations.Add(new JsonObject
+                        {
+                            ["ref"] = @ref, ["tool"] = name, ["n"] = n,
+                            ["arguments"] = arguments is { } a ? JsonNode.Parse(a.GetRawText()) : null,
+                        });
+                    }
+                    return result.Replace("{n}", n.ToString(CultureInfo.InvariantCulture));
+                }));
+        }
+        return tools;
     }
 
     sealed record ProviderSpec(string? Name, string? Type, string? WireApi, string? BaseUrl, string? ApiKey,
@@ -456,7 +493,11 @@ sealed class Driver
     {
         lock (invocations)
         {
-            return new JsonObject { ["invocations"] = new JsonArray(invocations.Select(i => (JsonNode?)i.ToJson()).ToArray()) };
+            return new JsonObject
+            {
+                ["invocations"] = new JsonArray(invocations.Select(i => (JsonNode?)i.ToJson()).ToArray()),
+                ["toolInvocations"] = toolInvocations.DeepClone(),
+            };
         }
     }
 
@@ -613,6 +654,32 @@ sealed class Invocation(string callback, JsonObject args, string startedAt)
             o[Outcome] = Result?.DeepClone();
         }
         return o;
+    }
+}
+
+// A tool of the protocol as an AIFunction subclass rather than
+// AIFunctionFactory.Create: the factory derives the schema from a delegate's
+// parameters, and the protocol fixes the schema every driver sends. The
+// SDK passes the call's ToolInvocation in the arguments' context; the
+// result is TextContent, which the SDK sends as the tool's text (a bare
+// string would be JSON-serialized, quotes and all).
+sealed class ScriptedTool(string name, string description, Func<JsonElement?, string> call) : AIFunction
+{
+    static readonly JsonElement Parameters =
+        JsonDocument.Parse("""{"type": "object", "properties": {"query": {"type": "string"}}}""").RootElement.Clone();
+
+    public override string Name => name;
+
+    public override string Description => description;
+
+    public override JsonElement JsonSchema => Parameters;
+
+    protected override ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
+    {
+        var invocation = arguments.Context is { } context && context.TryGetValue(typeof(ToolInvocation), out var i)
+            ? i as ToolInvocation
+            : null;
+        return ValueTask.FromResult<object?>(new TextContent(call(invocation?.Arguments)));
     }
 }
 

@@ -94,6 +94,27 @@ type command struct {
 	Provider       json.RawMessage   `json:"provider"`
 	Providers      []json.RawMessage `json:"providers"`
 	Models         json.RawMessage   `json:"models"`
+	Tools          json.RawMessage   `json:"tools"`
+}
+
+// toolSpec is one tool of createSession/resumeSession (PROTOCOL.md,
+// capability "tools"), decoded strictly like a provider.
+type toolSpec struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Result      string `json:"result"`
+}
+
+// toolParameters is the JSON schema every tool of the protocol takes.
+func toolParameters() map[string]any {
+	return map[string]any{"type": "object", "properties": map[string]any{"query": map[string]any{"type": "string"}}}
+}
+
+type toolInvocation struct {
+	Ref       string `json:"ref"`
+	Tool      string `json:"tool"`
+	N         int    `json:"n"`
+	Arguments any    `json:"arguments"`
 }
 
 // providerSpec holds exactly the provider fields of the protocol; it is
@@ -143,8 +164,9 @@ type driver struct {
 	client   *copilot.Client
 	sessions map[string]*copilot.Session
 
-	mu          sync.Mutex // guards invocations; callbacks run on SDK goroutines
-	invocations []*invocation
+	mu              sync.Mutex // guards invocations and toolInvocations; callbacks and tools run on SDK goroutines
+	invocations     []*invocation
+	toolInvocations []toolInvocation
 }
 
 func main() {
@@ -233,7 +255,7 @@ func (d *driver) handle(line []byte) (id *int64, result any, err error) {
 	case "hello":
 		return c.ID, map[string]any{"sdk": "go", "sdkVersion": sdkVersion(), "language": "go",
 			"generation": generation, "callbackField": callbackField,
-			"capabilities": []string{"providers", "resume", "disconnectSession", "stdio", "concurrentSend"}}, nil
+			"capabilities": []string{"providers", "resume", "disconnectSession", "stdio", "concurrentSend", "tools"}}, nil
 	case "connect":
 		return c.ID, struct{}{}, d.connect(c)
 	case "createSession", "resumeSession":
@@ -252,7 +274,8 @@ func (d *driver) handle(line []byte) (id *int64, result any, err error) {
 		for i, inv := range d.invocations {
 			list[i] = *inv
 		}
-		return c.ID, map[string]any{"invocations": list}, nil
+		tools := append([]toolInvocation{}, d.toolInvocations...)
+		return c.ID, map[string]any{"invocations": list, "toolInvocations": tools}, nil
 	case "disconnectSession":
 		s, ok := d.sessions[c.Ref]
 		if !ok {
@@ -351,17 +374,21 @@ func (d *driver) session(c command) (string, error) {
 		}
 	}
 
+	tools, err := d.tools(c.Ref, c.Tools)
+	if err != nil {
+		return "", err
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var s *copilot.Session
-	var err error
 	if resume {
 		s, err = d.client.ResumeSession(ctx, c.SessionID, &copilot.ResumeSessionConfig{Model: c.Model,
-			Provider: provider, Providers: providers, Models: models,
+			Provider: provider, Providers: providers, Models: models, Tools: tools,
 			OnPermissionRequest: copilot.PermissionHandler.ApproveAll})
 	} else {
 		s, err = d.client.CreateSession(ctx, &copilot.SessionConfig{Model: c.Model,
-			Provider: provider, Providers: providers, Models: models,
+			Provider: provider, Providers: providers, Models: models, Tools: tools,
 			OnPermissionRequest: copilot.PermissionHandler.ApproveAll})
 	}
 	if err != nil {
@@ -437,6 +464,44 @@ func (d *driver) provider(ref string, raw json.RawMessage, named bool) (provider
 		inv.Token = &token
 		return token, nil
 	}, nil
+}
+
+// tools builds the session's tools with the SDK's DefineTool, each
+// answering its result with {n} the count of invocations of that tool
+// under this ref so far (a resume under the same ref counts on), and
+// recording every invocation. The handler takes the arguments as a map, so
+// that whatever object the model sends reaches it (a struct would fail on
+// an argument of another type before the handler could record it); the
+// schema is then the protocol's own, the same in every driver, not the one
+// DefineTool derives from that map.
+func (d *driver) tools(ref string, raw json.RawMessage) ([]copilot.Tool, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	var specs []toolSpec
+	if err := decodeStrict("tools", raw, &specs); err != nil {
+		return nil, err
+	}
+	tools := make([]copilot.Tool, 0, len(specs))
+	for _, spec := range specs {
+		tool := copilot.DefineTool(spec.Name, spec.Description,
+			func(_ map[string]any, inv copilot.ToolInvocation) (string, error) {
+				d.mu.Lock()
+				defer d.mu.Unlock()
+				n := 1
+				for _, t := range d.toolInvocations {
+					if t.Ref == ref && t.Tool == spec.Name {
+						n++
+					}
+				}
+				d.toolInvocations = append(d.toolInvocations,
+					toolInvocation{Ref: ref, Tool: spec.Name, N: n, Arguments: inv.Arguments})
+				return strings.ReplaceAll(spec.Result, "{n}", fmt.Sprint(n)), nil
+			})
+		tool.Parameters = toolParameters()
+		tools = append(tools, tool)
+	}
+	return tools, nil
 }
 
 // argsObject reports every exported field of the SDK's argument struct.

@@ -9,15 +9,17 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use async_trait::async_trait;
 use futures_util::FutureExt;
 use futures_util::future::join_all;
 use github_copilot_sdk::session::Session;
 use github_copilot_sdk::session_events::SessionEventType;
 use github_copilot_sdk::subscription::RecvErrorKind;
+use github_copilot_sdk::tool::ToolHandler;
 use github_copilot_sdk::{
     BearerTokenError, BearerTokenProvider, CliProgram, Client, ClientOptions, MessageOptions,
     NamedProviderConfig, ProviderConfig, ProviderModelConfig, ProviderTokenArgs,
-    ResumeSessionConfig, SessionConfig, SessionId, Transport,
+    ResumeSessionConfig, SessionConfig, SessionId, Tool, ToolInvocation, ToolResult, Transport,
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
@@ -117,6 +119,17 @@ struct Command {
     provider: Option<ProviderSpec>,
     providers: Option<Vec<ProviderSpec>>,
     models: Option<Vec<ModelSpec>>,
+    tools: Option<Vec<ToolSpec>>,
+}
+
+/// One tool of createSession/resumeSession (capability `tools`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolSpec {
+    name: String,
+    description: String,
+    /// What the tool answers, `{n}` replaced by its invocation count.
+    result: String,
 }
 
 /// Exactly the provider fields of the protocol: an unknown one is an error,
@@ -286,6 +299,64 @@ fn make_callback(
     }))
 }
 
+// ---- tools ---------------------------------------------------------------------
+
+/// Every tool invocation, in call order (`toolInvocations`).
+#[derive(Clone, Default)]
+struct ToolInvocations(Arc<Mutex<Vec<Value>>>);
+
+/// A tool as the protocol describes it, implemented with the SDK's own
+/// `ToolHandler` trait: it answers `result` with `{n}` the count of
+/// invocations of this tool under this session's ref so far (a resume
+/// under the same ref counts on), and records each.
+struct ScriptedTool {
+    reference: String,
+    name: String,
+    result: String,
+    log: ToolInvocations,
+}
+
+#[async_trait]
+impl ToolHandler for ScriptedTool {
+    async fn call(
+        &self,
+        invocation: ToolInvocation,
+    ) -> Result<ToolResult, github_copilot_sdk::Error> {
+        let n = {
+            let mut list = self.log.0.lock().unwrap();
+            let n = 1 + list
+                .iter()
+                .filter(|t| t["ref"] == self.reference.as_str() && t["tool"] == self.name.as_str())
+                .count();
+            list.push(json!({ "ref": self.reference, "tool": self.name, "n": n,
+                              "arguments": invocation.arguments }));
+            n
+        };
+        Ok(ToolResult::Text(self.result.replace("{n}", &n.to_string())))
+    }
+}
+
+/// The session's tools, each a `Tool` with the protocol's parameter schema
+/// and a `ScriptedTool` handler.
+fn make_tools(specs: Vec<ToolSpec>, reference: &str, log: &ToolInvocations) -> Vec<Tool> {
+    specs
+        .into_iter()
+        .map(|spec| {
+            Tool::new(spec.name.clone())
+                .with_description(spec.description)
+                .with_parameters(
+                    json!({ "type": "object", "properties": { "query": { "type": "string" } } }),
+                )
+                .with_handler(Arc::new(ScriptedTool {
+                    reference: reference.to_string(),
+                    name: spec.name,
+                    result: spec.result,
+                    log: log.clone(),
+                }))
+        })
+        .collect()
+}
+
 // ---- the driver ---------------------------------------------------------------
 
 #[derive(Default)]
@@ -293,6 +364,7 @@ struct Driver {
     client: Option<Client>,
     sessions: HashMap<String, Session>,
     invocations: Invocations,
+    tool_invocations: ToolInvocations,
 }
 
 impl Driver {
@@ -301,13 +373,16 @@ impl Driver {
             "hello" => Ok(json!({
                 "sdk": "rust", "sdkVersion": SDK_VERSION, "language": "rust",
                 "generation": GENERATION, "callbackField": CALLBACK_FIELD,
-                "capabilities": ["providers", "resume", "disconnectSession", "stdio", "concurrentSend"],
+                "capabilities": ["providers", "resume", "disconnectSession", "stdio", "concurrentSend", "tools"],
             })),
             "connect" => self.connect(&c).await,
             "createSession" | "resumeSession" => self.open_session(c).await,
             "send" => self.send(&c).await,
             "sendAll" => self.send_all(&c).await,
-            "invocations" => Ok(json!({ "invocations": *self.invocations.0.lock().unwrap() })),
+            "invocations" => Ok(json!({
+                "invocations": *self.invocations.0.lock().unwrap(),
+                "toolInvocations": *self.tool_invocations.0.lock().unwrap(),
+            })),
             "disconnectSession" => self.disconnect_session(&c).await,
             "disconnect" => self
                 .stop_client(Duration::from_secs(1))
@@ -447,12 +522,20 @@ impl Driver {
                 })
                 .collect::<Vec<_>>()
         });
+        let tools = c
+            .tools
+            .map(|specs| make_tools(specs, &reference, &self.tool_invocations));
 
         let session = if let Some(id) = session_id {
             let mut config =
                 resume_with_model(ResumeSessionConfig::new(SessionId::from(id)), model)
                     .approve_all_permissions();
-            (config.provider, config.providers, config.models) = (provider, providers, models);
+            (
+                config.provider,
+                config.providers,
+                config.models,
+                config.tools,
+            ) = (provider, providers, models, tools);
             let session = timeout(Duration::from_secs(60), client.resume_session(config))
                 .await
                 .map_err(|_| Failure::from("resume_session did not return within 60s"))??;
@@ -464,7 +547,12 @@ impl Driver {
             let mut config = SessionConfig::default()
                 .with_model(model)
                 .approve_all_permissions();
-            (config.provider, config.providers, config.models) = (provider, providers, models);
+            (
+                config.provider,
+                config.providers,
+                config.models,
+                config.tools,
+            ) = (provider, providers, models, tools);
             timeout(Duration::from_secs(60), client.create_session(config))
                 .await
                 .map_err(|_| Failure::from("create_session did not return within 60s"))??

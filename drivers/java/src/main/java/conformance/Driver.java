@@ -25,6 +25,8 @@ import com.github.copilot.rpc.ProviderModelConfig;
 import com.github.copilot.rpc.ProviderTokenArgs;
 import com.github.copilot.rpc.ResumeSessionConfig;
 import com.github.copilot.rpc.SessionConfig;
+import com.github.copilot.rpc.ToolDefinition;
+import com.github.copilot.rpc.ToolInvocation;
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.FileDescriptor;
@@ -80,7 +82,8 @@ public final class Driver {
             new Spelling("bearerTokenProvider", 2), new Spelling("getBearerToken", 1));
 
     private static final List<String> CAPABILITIES = List.of(
-            "providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "concurrentSend");
+            "providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "concurrentSend",
+            "tools");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -99,6 +102,7 @@ public final class Driver {
     private CopilotClient client;
     private final Map<String, CopilotSession> sessions = new HashMap<>();
     private final List<Invocation> invocations = new ArrayList<>(); // also the lock: callbacks run on the SDK's threads
+    private final ArrayNode toolInvocations = JSON.createArrayNode(); // guarded by invocations, as tools run there too
 
     public static void main(String[] argv) throws Exception {
         // stdout belongs to the protocol: keep a private stream on it and send
@@ -282,6 +286,7 @@ public final class Driver {
                 providers.add(named(p, ref));
             }
         }
+        List<ToolDefinition> tools = cmd.has("tools") ? tools(cmd.get("tools"), ref, what) : null;
         List<ProviderModelConfig> models = null;
         if (cmd.has("models")) {
             models = new ArrayList<>();
@@ -309,6 +314,9 @@ public final class Driver {
             if (models != null) {
                 config.setModels(models);
             }
+            if (tools != null) {
+                config.setTools(tools);
+            }
             opening = client.resumeSession(sessionId, config);
         } else {
             SessionConfig config = new SessionConfig().setModel(model)
@@ -321,6 +329,9 @@ public final class Driver {
             }
             if (models != null) {
                 config.setModels(models);
+            }
+            if (tools != null) {
+                config.setTools(tools);
             }
             opening = client.createSession(config);
         }
@@ -388,6 +399,43 @@ public final class Driver {
                 .setProvider(text(m, "provider", "models[]"));
         optText(m, "wireModel").ifPresent(config::setWireModel);
         return config;
+    }
+
+    // ---- tools ----
+
+    /** The parameters every tool of the protocol takes. */
+    private static final Map<String, Object> TOOL_PARAMETERS = Map.of(
+            "type", "object", "properties", Map.of("query", Map.of("type", "string")));
+
+    // The session's tools, each made with the SDK's ToolDefinition.create (in
+    // every release from 1.0.4 on, unlike the experimental ToolDefinition.from).
+    // A tool answers its result with {n} the count of invocations of that tool
+    // under this ref so far (a resume under the same ref counts on), and
+    // records each invocation.
+    private List<ToolDefinition> tools(JsonNode node, String ref, String what) {
+        List<ToolDefinition> tools = new ArrayList<>();
+        for (JsonNode t : array(node, what + ".tools")) {
+            ObjectNode spec = object(t, "a tools entry");
+            onlyKeys(spec, "tool", Set.of("name", "description", "result"));
+            String name = text(spec, "name", "tools[]");
+            String result = text(spec, "result", "tools[]");
+            tools.add(ToolDefinition.create(name, text(spec, "description", "tools[]"), TOOL_PARAMETERS,
+                    (ToolInvocation invocation) -> {
+                        int n = 1;
+                        synchronized (invocations) {
+                            for (JsonNode earlier : toolInvocations) {
+                                if (earlier.get("ref").asText().equals(ref) && earlier.get("tool").asText().equals(name)) {
+                                    n++;
+                                }
+                            }
+                            ObjectNode entry = toolInvocations.addObject().put("ref", ref).put("tool", name)
+                                    .put("n", n);
+                            entry.set("arguments", JSON.valueToTree(invocation.getArguments()));
+                        }
+                        return CompletableFuture.completedFuture(result.replace("{n}", Integer.toString(n)));
+                    }));
+        }
+        return tools;
     }
 
     // ---- callbacks ----
@@ -596,6 +644,7 @@ public final class Driver {
         ArrayNode list = result.putArray("invocations");
         synchronized (invocations) {
             invocations.forEach(i -> list.add(i.toJson()));
+            result.set("toolInvocations", toolInvocations.deepCopy());
         }
         return result;
     }
