@@ -123,7 +123,11 @@ Feature: Unknown providers and failing callbacks
   # try and its 5 retries each ask, each is answered at once with an error,
   # and the turn fails with the runtime's error event (both runtimes put the
   # SDK's error message in it; what the message says is not the contract's).
-  # The next two turns are served by the recovered service.
+  # The next two turns are served by the recovered service. A back-off or
+  # a circuit breaker can only follow a failure, so "at once" is checked
+  # from request 2 on; the first request is bounded by the turn's own
+  # wait (an SDK's first error takes its cold path: a JVM loading its
+  # logging took 1.1 to 1.5 s on a loaded machine).
   @BT-10
   Scenario: A callback that fails 6 times in a row and then recovers is invoked for every request
     When session "A" is created with a singular provider whose callback does:
@@ -144,7 +148,7 @@ Feature: Unknown providers and failing callbacks
     And token request 8 was answered with the token "tok-8"
     And the runtime sent 8 token requests for session "A", each for provider "default"
     And the callback "A/singular" was invoked 8 times
-    And every token request was answered within 1 s of being sent
+    And token requests 2 to 8 were each answered within 1 s of being sent
     And the model endpoint received these requests, in order:
       | path                 | authorization |
       | /v1/chat/completions | Bearer tok-7  |
