@@ -309,12 +309,15 @@ differential: ## run $(SDK) on the fake and the real runtime, then compare what 
 	$(MAKE) --no-print-directory conformance RUNTIME=fake,real
 	$(MAKE) --no-print-directory differential-check
 
-differential-check: ## compare the fake- and real-runtime results already under results/ for each of $(SDK)
+differential-check: ## compare the fake- and real-runtime results already under results/ for each of $(SDK), over TCP and, where both runs are there, stdio
 	@for s in $$(echo '$(SDK)' | tr ',' ' '); do \
-	  $(GO) run ./internal/cmd/differential -fake results/$$s -real results/$$s.real-runtime \
-	    -out results/differential-$$s.md >/dev/null \
-	    || { echo "$$s: differential check failed (see above, and results/differential-$$s.md if written)"; exit 1; }; \
-	  echo "$$s: $$(tail -1 results/differential-$$s.md)"; \
+	  for t in '' .stdio; do \
+	    [ -z "$$t" ] || { [ -d results/$$s$$t ] && [ -d results/$$s.real-runtime$$t ]; } || continue; \
+	    $(GO) run ./internal/cmd/differential -fake results/$$s$$t -real results/$$s.real-runtime$$t \
+	      -out results/differential-$$s$$t.md >/dev/null \
+	      || { echo "$$s$$t: differential check failed (see above, and results/differential-$$s$$t.md if written)"; exit 1; }; \
+	    echo "$$s$$t: $$(tail -1 results/differential-$$s$$t.md)"; \
+	  done; \
 	done
 
 clean: ## remove reports and prepared drivers
