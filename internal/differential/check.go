@@ -203,7 +203,14 @@ func (r Report) Markdown() string {
 		b.WriteString("\n")
 	}
 	scenario := ""
-	for _, d := range r.Differences {
+	for i := 0; i < len(r.Differences); {
+		d := r.Differences[i]
+		// The same line seen n times more under one runtime is one item.
+		n := 1
+		for i+n < len(r.Differences) && r.Differences[i+n] == d {
+			n++
+		}
+		i += n
 		if d.Scenario != scenario {
 			scenario = d.Scenario
 			fmt.Fprintf(&b, "## %s\n\n", scenario)
@@ -212,7 +219,11 @@ func (r Report) Markdown() string {
 		if d.Accepted != "" {
 			status = "accepted (" + d.Accepted + ")"
 		}
-		fmt.Fprintf(&b, "- only on the %s runtime, %s: `%s`\n", d.Only, status, d.Line)
+		times := ""
+		if n > 1 {
+			times = fmt.Sprintf(" (%d times)", n)
+		}
+		fmt.Fprintf(&b, "- only on the %s runtime%s, %s: `%s`\n", d.Only, times, status, d.Line)
 	}
 	if len(r.Differences) > 0 {
 		b.WriteString("\n")
