@@ -64,6 +64,40 @@ Feature: Resuming a session, and callbacks beside static credentials
       | /v1/chat/completions | Bearer b-1    |
       | /v1/chat/completions | Bearer a2-1   |
 
+  # Each resume replaces the callbacks: after two, only the last ones are
+  # invoked (an SDK that added a resume's providers to those it had would
+  # invoke an earlier one).
+  @BT-13 @needs-resume
+  Scenario: A session resumed twice uses the callback of the last resume
+    When session "A" is created with a singular provider whose callback returns "a-{n}"
+    And session "A" is resumed as "A2" with a singular provider whose callback returns "a2-{n}"
+    And session "A2" is resumed as "A3" with a singular provider whose callback returns "a3-{n}"
+    And the SDK sends "What is 5+5?" in session "A3" 2 times, one turn after another
+    Then the SDK answered the token requests, in order, with the tokens "a3-1", "a3-2"
+    And the callback "A/singular" was not invoked
+    And the callback "A2/singular" was not invoked
+    And the model endpoint received these requests, in order:
+      | path                 | authorization |
+      | /v1/chat/completions | Bearer a3-1   |
+      | /v1/chat/completions | Bearer a3-2   |
+
+  # A session the client disconnected from, resumed with a new callback:
+  # the way back to a session after a restart or a handover.
+  @BT-13 @needs-resume @needs-disconnectSession
+  Scenario: A disconnected session resumed with a new callback uses it
+    When session "A" is created with a singular provider whose callback returns "old-{n}"
+    And the SDK sends "What is 5+5?" in session "A"
+    And session "A" is disconnected
+    And session "A" is resumed as "A2" with a singular provider whose callback returns "new-{n}"
+    And the SDK sends "And 6+6?" in session "A2"
+    Then in the session.resume request for session "A2", the singular provider has "hasBearerTokenProvider": true
+    And the SDK answered the token requests, in order, with the tokens "old-1", "new-1"
+    And the callback "A/singular" was invoked 1 time
+    And the model endpoint received these requests, in order:
+      | path                 | authorization |
+      | /v1/chat/completions | Bearer old-1  |
+      | /v1/chat/completions | Bearer new-1  |
+
   # What BT-2 and BT-3 state of session.resume. Tagged BT-13 alone: a core
   # rule's scenarios apply to every SDK, and resume is a capability an SDK
   # may lack.
@@ -117,6 +151,24 @@ Feature: Resuming a session, and callbacks beside static credentials
     And the model endpoint received these requests, in order:
       | path                     | authorization |
       | /red/v1/chat/completions | Bearer red-1  |
+
+  # BT-14 on session.resume (resume is a capability an SDK may lack, so no
+  # BT-2 tag here).
+  @BT-14 @BT-13 @needs-resume
+  Scenario: Resumed with an API key beside the callback, the provider is flagged and the callback's token is applied
+    When session "A" is created with model "red/default" and these providers:
+      | name | callback returns | apiKey     |
+      | red  | red-{n}          | static-key |
+    And session "A" is resumed as "A2" with model "red/default" and these providers:
+      | name | callback returns | apiKey     |
+      | red  | red2-{n}         | static-key |
+    And the SDK sends "What is 5+5?" in session "A2"
+    Then in the session.resume request for session "A2", provider "red" has "hasBearerTokenProvider": true
+    And in the session.resume request for session "A2", provider "red" has "apiKey": "static-key"
+    And the callback "A/red" was not invoked
+    And the model endpoint received these requests, in order:
+      | path                     | authorization |
+      | /red/v1/chat/completions | Bearer red2-1 |
 
   @BT-14 @BT-2
   Scenario: A provider with a static bearer token and a callback is flagged, and the callback's token is applied
