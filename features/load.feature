@@ -92,12 +92,12 @@ Feature: Concurrent and slow token requests
 
   # An identity service down for one session only, while turns run in
   # others: its failures stay its own. How many times the runtime asks for
-  # the failing session's token, and how its turn ends, are the runtime's
-  # to decide (the fake one ends the turn at the first error; the real one
-  # retries the model call): both are recorded, never judged. That each
-  # request is answered with an error from one invocation of its own
-  # session's callback, and that the other turns carry their own tokens,
-  # is checked on either runtime.
+  # the failing session's token (the real one retries the model call,
+  # asking again each time), and how its turn ends, are the runtime's to
+  # decide: both are recorded, never judged. That each request is answered
+  # with an error from one invocation of its own session's callback, and
+  # that the other turns carry their own tokens, is checked on either
+  # runtime.
   @BT-11 @BT-8 @BT-10 @observed @needs-concurrentSend
   Scenario: Turns in 4 sessions at once, one whose callback always fails: the failures stay in that session
     When sessions "V1" to "V3" are each created with a singular provider whose callback returns "{session}-default-{n}" after 300 ms
