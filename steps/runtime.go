@@ -25,7 +25,8 @@ type runtimeUnderTest interface {
 }
 
 // errNeedsFakeRuntime marks a step that only the fake runtime can perform
-// (asking for tokens outside a turn, several model requests per turn): on
+// (asking for tokens outside a turn, several model requests in a turn
+// without tool calls): on
 // the real runtime the scenario is not applicable, never passed.
 var errNeedsFakeRuntime = errors.New("needs the fake runtime")
 

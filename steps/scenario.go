@@ -61,8 +61,9 @@ type scenario struct {
 	// Token requests the runtime sent without waiting for their answers
 	// ("... and does not wait for the answer"), awaited by later steps.
 	pendingTokens []*fakeruntime.PendingToken
-	secret        string // this scenario's random token stem, see secretStem
-	refusedConfig bool   // the SDK refused the session config an observation gave it
+	secret        string        // this scenario's random token stem, see secretStem
+	tools         []driver.Tool // client tools every session the scenario opens registers
+	refusedConfig bool          // the SDK refused the session config an observation gave it
 
 	leaveGate func() // ends the scenario's turn at the Gate
 }
@@ -84,6 +85,7 @@ func (sc *scenario) register(ctx *godog.ScenarioContext) {
 	sc.registerTentativeSteps(ctx)
 	sc.registerObservedSteps(ctx)
 	sc.registerWorldSteps(ctx)
+	sc.registerToolSteps(ctx)
 }
 
 func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Context, error) {

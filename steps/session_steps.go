@@ -87,7 +87,7 @@ func (sc *scenario) modelRequestsPerTurn(n int) error {
 	if n < 1 {
 		return fmt.Errorf("a turn makes at least one model request, got %d", n)
 	}
-	rt, err := sc.fakeRuntime(fmt.Sprintf("the real runtime makes one model request per turn, not %d", n))
+	rt, err := sc.fakeRuntime(fmt.Sprintf("the real runtime makes one model request per turn without tool calls, not %d (a turn with tool calls makes more on either runtime: tool_steps.go)", n))
 	if err != nil && n != 1 {
 		return err
 	}
@@ -292,6 +292,7 @@ func (sc *scenario) openSession(ctx context.Context, spec driver.SessionSpec) er
 	if _, taken := sc.sessions[spec.Ref]; taken {
 		return fmt.Errorf("session %q already exists in this scenario", spec.Ref)
 	}
+	spec.Tools = append(spec.Tools, sc.tools...)
 	verb, open := "creating", sc.driver.CreateSession
 	if spec.SessionID != "" {
 		verb, open = "resuming", sc.driver.ResumeSession

@@ -15,7 +15,7 @@ process.stdout.write = process.stderr.write.bind(process.stderr);
 for (const level of ["log", "info", "debug"]) console[level] = console.error;
 
 const SDK = "@github/copilot-sdk";
-const { CopilotClient, RuntimeConnection, approveAll } = await import(SDK);
+const { CopilotClient, RuntimeConnection, approveAll, defineTool } = await import(SDK);
 
 // The SDK's callback spelling per contract generation. This table is the
 // only place the spelling appears; which entry applies is read from the
@@ -57,6 +57,7 @@ const now = () => new Date().toISOString();
 let client = null;
 const sessions = new Map();
 const invocations = [];
+const toolInvocations = [];
 
 // check validates one field; a wrong or missing one is the suite's bug.
 function check(value, what, type, optional = false) {
@@ -130,6 +131,30 @@ function makeProvider(spec, ref, named) {
   return config;
 }
 
+// The parameters every tool declares (PROTOCOL.md, "tools").
+const TOOL_PARAMETERS = { type: "object", properties: { query: { type: "string" } } };
+
+// makeTools turns the command's tool specs into tools made with the SDK's
+// own defineTool; each handler answers "result" with {n} its count of
+// invocations of that tool in that session, and records the call.
+function makeTools(specs, ref) {
+  return specs.map((spec) => {
+    unknownKeys(check(spec, "a tools entry", "object"), ["name", "description", "result"], "tool");
+    const name = check(spec.name, "tools[].name", "string");
+    const description = check(spec.description, "tools[].description", "string");
+    const result = check(spec.result, "tools[].result", "string");
+    return defineTool(name, {
+      description,
+      parameters: TOOL_PARAMETERS,
+      handler: async (args) => {
+        const n = toolInvocations.filter((t) => t.ref === ref && t.tool === name).length + 1;
+        toolInvocations.push({ ref, tool: name, n, arguments: args === undefined ? null : JSON.parse(JSON.stringify(args)) });
+        return result.replaceAll("{n}", String(n));
+      },
+    });
+  });
+}
+
 async function openSession(cmd) {
   const ref = need(cmd, "ref", "string");
   const config = { model: need(cmd, "model", "string"), onPermissionRequest: approveAll };
@@ -145,6 +170,10 @@ async function openSession(cmd) {
       check(m.wireModel, "models[].wireModel", "string", true);
     }
     config.models = cmd.models;
+  }
+  if (need(cmd, "tools", "array", true)) {
+    if (typeof defineTool !== "function") throw fail("unsupported", `${SDK} ${sdkPackage.pkg.version} exports no defineTool`);
+    config.tools = makeTools(cmd.tools, ref);
   }
   if (!client) throw protocol(`${cmd.cmd} before connect`);
   const session = await (sessionId === undefined
@@ -192,7 +221,8 @@ const commands = {
     return {
       sdk: "node", sdkVersion: sdkPackage.pkg.version, language: "typescript",
       generation: GENERATIONS[callbackField], callbackField,
-      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "rawReturn", "addProviders", "concurrentSend"],
+      capabilities: ["providers", "resume", "syncCallback", "asyncCallback", "disconnectSession", "stdio", "nullReturn", "rawReturn", "addProviders", "concurrentSend",
+        ...(typeof defineTool === "function" ? ["tools"] : [])],
     };
   },
   connect: async (cmd) => {
@@ -248,7 +278,7 @@ const commands = {
     await session.rpc.provider.add({ providers });
     return {};
   },
-  invocations: () => ({ invocations }),
+  invocations: () => ({ invocations, toolInvocations }),
   disconnect: async () => (await stopClient(), {}),
   stop: () => ((stopping = true), {}),
 };

@@ -79,6 +79,11 @@ import copilot  # noqa: E402
 from copilot import (  # noqa: E402
     CopilotClient, PermissionHandler, ProviderConfig, RuntimeConnection, SessionEventType)
 
+try:  # the SDK's own tool type (PROTOCOL.md, "tools"); a release without it has no tools capability
+    from copilot import Tool, ToolResult  # noqa: E402
+except ImportError:
+    Tool = ToolResult = None
+
 DISTRIBUTION = "github-copilot-sdk"
 
 # The SDK's callback spelling per contract generation: the only place it
@@ -91,6 +96,9 @@ CALLBACK_FIELD = next((f for f in GENERATIONS if f in ProviderConfig.__annotatio
 # Protocol provider fields -> the SDK's provider config keys.
 PROVIDER_FIELDS = {"name": "name", "type": "type", "wireApi": "wire_api", "baseUrl": "base_url",
                    "apiKey": "api_key", "bearerToken": "bearer_token"}
+# The JSON-schema parameters every tool declares (PROTOCOL.md, "tools").
+TOOL_PARAMETERS = {"type": "object", "properties": {"query": {"type": "string"}}}
+
 # The SDK's callback argument keys -> the protocol's names (any other key
 # the SDK passes is reported under its own name).
 ARG_NAMES = {"provider_name": "providerName", "session_id": "sessionId"}
@@ -135,6 +143,31 @@ class Driver:
         self.client = None
         self.sessions = {}
         self.invocations = []  # touched only on the event loop, where the SDK calls callbacks
+        self.tool_invocations = []  # likewise, where the SDK calls tool handlers
+
+    def make_tools(self, specs, ref):
+        """The command's tools as the SDK's own Tool, with the protocol's
+        JSON-schema parameters as given (define_tool would derive them from
+        a Pydantic model, adding titles). Each handler answers result with
+        {n} the count of that tool's calls in that session, and records the
+        call."""
+        tools = []
+        for spec in specs:
+            if not isinstance(spec, dict) or set(spec) - {"name", "description", "result"}:
+                raise protocol(f"bad tools entry: {spec!r}")
+            name = need(spec, "name", str, "tools[]")
+            description = need(spec, "description", str, "tools[]")
+            result = need(spec, "result", str, "tools[]")
+
+            def handler(invocation, name=name, result=result):
+                n = 1 + sum(1 for t in self.tool_invocations if t["ref"] == ref and t["tool"] == name)
+                args = invocation.arguments
+                self.tool_invocations.append({"ref": ref, "tool": name, "n": n,
+                                              "arguments": json.loads(json.dumps(args, default=str))})
+                return ToolResult(text_result_for_llm=result.replace("{n}", str(n)))
+
+            tools.append(Tool(name=name, description=description, handler=handler, parameters=TOOL_PARAMETERS))
+        return tools
 
     def make_callback(self, spec, label):
         if not isinstance(spec, dict) or set(spec) - {"responses", "scope", "style"}:
@@ -227,6 +260,10 @@ class Driver:
                 if need(m, "wireModel", str, "models[]", optional=True) is not None:
                     entry["wire_model"] = m["wireModel"]
                 options["models"].append(entry)
+        if "tools" in cmd:
+            if Tool is None:
+                raise Failure("unsupported", f"{DISTRIBUTION} {sdk_version()} has no Tool type")
+            options["tools"] = self.make_tools(need(cmd, "tools", list, what), ref)
         if self.client is None:
             raise protocol(f"{what} before connect")
         if what == "resumeSession":
@@ -295,7 +332,8 @@ class Driver:
             return {"sdk": "python", "sdkVersion": sdk_version(), "language": "python",
                     "generation": GENERATIONS[CALLBACK_FIELD], "callbackField": CALLBACK_FIELD,
                     "capabilities": ["providers", "resume", "syncCallback", "asyncCallback",
-                                     "disconnectSession", "stdio", "nullReturn", "rawReturn", "concurrentSend"]}
+                                     "disconnectSession", "stdio", "nullReturn", "rawReturn", "concurrentSend"]
+                    + (["tools"] if Tool is not None else [])}
         if name == "connect":
             address = need(cmd, "runtimeAddress", str, "connect")
             if self.client is not None:
@@ -317,7 +355,7 @@ class Driver:
         if name == "sendAll":
             return await self.send_all(cmd)
         if name == "invocations":
-            return {"invocations": self.invocations}
+            return {"invocations": self.invocations, "toolInvocations": self.tool_invocations}
         if name == "disconnectSession":
             session = self.session(cmd)
             del self.sessions[cmd["ref"]]

@@ -91,6 +91,16 @@ func (d *Driver) Invocations(ctx context.Context) ([]Invocation, error) {
 	return res.Invocations, err
 }
 
+// ToolInvocations returns every call of a client tool so far, in call
+// order (capability tools).
+func (d *Driver) ToolInvocations(ctx context.Context) ([]ToolInvocation, error) {
+	var res struct {
+		ToolInvocations []ToolInvocation `json:"toolInvocations"`
+	}
+	err := d.Call(ctx, "invocations", nil, &res)
+	return res.ToolInvocations, err
+}
+
 // DisconnectSession disconnects one session, leaving the client connected.
 func (d *Driver) DisconnectSession(ctx context.Context, ref string) error {
 	return d.Call(ctx, "disconnectSession", map[string]string{"ref": ref}, nil)

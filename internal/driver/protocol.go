@@ -32,6 +32,7 @@ var Capabilities = []string{
 	"rawReturn",         // a callback response {"value": <any JSON>}
 	"addProviders",      // the addProviders command (session.provider.add)
 	"concurrentSend",    // the sendAll command (turns in several sessions at once)
+	"tools",             // createSession/resumeSession "tools", registered with the SDK's own tool API
 }
 
 // Has reports whether the driver declared a capability.
@@ -103,6 +104,24 @@ type SessionSpec struct {
 	Provider  *Provider   `json:"provider,omitempty"`
 	Providers []Provider  `json:"providers,omitempty"`
 	Models    []ModelSpec `json:"models,omitempty"`
+	Tools     []Tool      `json:"tools,omitempty"` // capability tools
+}
+
+// Tool is a client tool the driver registers with its SDK's own tool API
+// (PROTOCOL.md, "tools"). Its handler returns Result with "{n}" replaced by
+// the count of that tool's invocations in the session so far.
+type Tool struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Result      string `json:"result"`
+}
+
+// ToolInvocation is one call of a client tool as the driver recorded it.
+type ToolInvocation struct {
+	Ref       string          `json:"ref"`
+	Tool      string          `json:"tool"`
+	N         int             `json:"n"`
+	Arguments json.RawMessage `json:"arguments"`
 }
 
 // Invocation is one callback call as the driver recorded it.

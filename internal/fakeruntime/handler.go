@@ -53,6 +53,8 @@ func (h handler) answer(conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, *jsonr
 		return map[string]any{}, nil, nil
 	case "session.provider.add":
 		return h.addProviders(req)
+	case "session.permissions.handlePendingPermissionRequest", "session.tools.handlePendingToolCall":
+		return h.answerPending(req)
 	}
 	r.problem("the SDK called %q, which the fake runtime does not implement (answered method not found)", req.Method)
 	return nil, rpcError(jsonrpc2.CodeMethodNotFound, "method not found: %s", req.Method), nil

@@ -10,6 +10,7 @@ package fakeruntime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -33,6 +34,8 @@ const Version = "fake-1"
 
 type config struct {
 	modelRequestsPerTurn int
+	modelRetries         int
+	modelRetryDelay      time.Duration
 	tokenTimeout         time.Duration
 	maxFrameSize         int
 	httpClient           *http.Client
@@ -45,6 +48,20 @@ type Option func(*config)
 // (default 1). Each one asks for a fresh token first, as the real runtime
 // does.
 func WithModelRequestsPerTurn(n int) Option { return func(c *config) { c.modelRequestsPerTurn = n } }
+
+// WithModelRetries sets how often a failed model call is retried, each
+// time with a fresh token request, and the wait before each retry
+// (default 5 and DefaultModelRetryDelay; the real runtime 1.0.85 retries
+// 5 times about 1 s apart).
+func WithModelRetries(n int, delay time.Duration) Option {
+	return func(c *config) { c.modelRetries, c.modelRetryDelay = n, delay }
+}
+
+// DefaultModelRetryDelay is the fake runtime's wait before retrying a
+// failed model call: shorter than the real runtime's second, so that a
+// scenario whose callback keeps failing stays quick; the steps judge the
+// requests and their answers, not the wait.
+const DefaultModelRetryDelay = 200 * time.Millisecond
 
 // WithTokenTimeout bounds how long the runtime waits for the SDK's answer to
 // a providerToken.getToken request (default 30s).
@@ -67,11 +84,14 @@ type Runtime struct {
 	conns    []*jsonrpc2.Conn
 	sessions map[string]*Session
 	problems []string
+	// pendingClient are the turns' requests to the SDK (a permission, a
+	// client tool) by requestId, waiting for the SDK's answer.
+	pendingClient map[string]chan json.RawMessage
 }
 
 // Start listens on a loopback port and serves SDK connections until Close.
 func Start(opts ...Option) (*Runtime, error) {
-	cfg := config{modelRequestsPerTurn: 1, tokenTimeout: 30 * time.Second}
+	cfg := config{modelRequestsPerTurn: 1, modelRetries: 5, modelRetryDelay: DefaultModelRetryDelay, tokenTimeout: 30 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -83,7 +103,8 @@ func Start(opts ...Option) (*Runtime, error) {
 		return nil, fmt.Errorf("fake runtime: listen on loopback: %w", err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	r := &Runtime{cfg: cfg, ln: ln, log: wirelog.New(), ctx: ctx, stop: stop, sessions: map[string]*Session{}}
+	r := &Runtime{cfg: cfg, ln: ln, log: wirelog.New(), ctx: ctx, stop: stop, sessions: map[string]*Session{},
+		pendingClient: map[string]chan json.RawMessage{}}
 	r.wg.Add(1)
 	go r.acceptLoop()
 	return r, nil

@@ -26,6 +26,10 @@ type fakeSDK struct {
 	conn    *jsonrpc2.Conn
 	tokenFn func(TokenRequest) (any, error)
 	calls   atomic.Int32
+	// toolResult, when set, is what the SDK's client tool returns: it
+	// approves permission.requested and answers external_tool.requested
+	// with it, as an SDK with a permission handler that approves all does.
+	toolResult func(toolName string, arguments any) any
 
 	mu     sync.Mutex
 	events []map[string]any
@@ -43,6 +47,7 @@ func (f *fakeSDK) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2
 		if p.Event["type"] == "session.idle" {
 			f.idle <- struct{}{}
 		}
+		f.answerClientRequest(ctx, conn, p.Event)
 	case "providerToken.getToken":
 		f.calls.Add(1)
 		var p TokenRequest
@@ -54,6 +59,28 @@ func (f *fakeSDK) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2
 				return
 			}
 			_ = conn.Reply(ctx, req.ID, v)
+		}()
+	}
+}
+
+// answerClientRequest answers the events by which the runtime asks the
+// SDK to approve and run a client tool, from a goroutine: the calls must
+// not block the connection's read loop that delivers their answers.
+func (f *fakeSDK) answerClientRequest(ctx context.Context, conn *jsonrpc2.Conn, event map[string]any) {
+	if f.toolResult == nil {
+		return
+	}
+	data, _ := event["data"].(map[string]any)
+	switch event["type"] {
+	case "permission.requested":
+		go func() {
+			_ = conn.Call(ctx, "session.permissions.handlePendingPermissionRequest", map[string]any{
+				"sessionId": "s", "requestId": data["requestId"], "result": map[string]any{"kind": "approve-once"}}, nil)
+		}()
+	case "external_tool.requested":
+		go func() {
+			_ = conn.Call(ctx, "session.tools.handlePendingToolCall", map[string]any{
+				"sessionId": "s", "requestId": data["requestId"], "result": f.toolResult(data["toolName"].(string), data["arguments"])}, nil)
 		}()
 	}
 }
@@ -228,20 +255,106 @@ func TestNamedProvidersAreRoutedByModel(t *testing.T) {
 	assert.Equal(t, []string{"red"}, asked, "a provider without the flag is never asked for a token")
 }
 
+// Like the real runtime, the fake one retries a model call whose token
+// request failed, 5 times with a fresh token request each, then ends the
+// turn with session.error carrying the SDK's message.
 func TestTokenErrorEndsTheTurnWithSessionError(t *testing.T) {
-	rt, model := start(t)
+	rt, model := start(t, WithModelRetries(5, time.Millisecond))
 	sdk := connectSDK(t, rt, func(TokenRequest) (any, error) { return nil, fmt.Errorf("vault sealed") })
 	sdk.call(t, "session.create", map[string]any{"sessionId": "s", "model": "m",
 		"provider": map[string]any{"baseUrl": model.URL() + "/v1", "hasBearerTokenProvider": true}})
 	sdk.call(t, "session.send", map[string]any{"sessionId": "s", "prompt": "hi"})
 	sdk.waitIdle(t)
 	assert.Empty(t, model.Requests(), "no model request without a token")
+	assert.Equal(t, int32(6), sdk.calls.Load(), "the first try and 5 retries")
 	types := sdk.eventTypes()
 	assert.Equal(t, []string{"session.error", "session.idle"}, types[len(types)-2:])
 	sdk.mu.Lock()
 	data := sdk.events[len(sdk.events)-2]["data"].(map[string]any)
 	sdk.mu.Unlock()
 	assert.Contains(t, data["message"], "vault sealed")
+	assert.Contains(t, data["message"], "retried 5 times")
+}
+
+func TestATokenErrorIsRetriedWithAFreshToken(t *testing.T) {
+	rt, model := start(t, WithModelRetries(5, time.Millisecond))
+	var n atomic.Int32
+	sdk := connectSDK(t, rt, func(TokenRequest) (any, error) {
+		if i := n.Add(1); i <= 2 {
+			return nil, fmt.Errorf("vault sealed %d", i)
+		}
+		return map[string]string{"token": "tok-3"}, nil
+	})
+	sdk.call(t, "session.create", map[string]any{"sessionId": "s", "model": "m",
+		"provider": map[string]any{"baseUrl": model.URL() + "/v1", "hasBearerTokenProvider": true}})
+	sdk.call(t, "session.send", map[string]any{"sessionId": "s", "prompt": "hi"})
+	sdk.waitIdle(t)
+	require.Len(t, model.Requests(), 1)
+	assert.Equal(t, "Bearer tok-3", model.Requests()[0].Authorization)
+	assert.NotContains(t, sdk.eventTypes(), "session.error")
+}
+
+// A turn whose model answers call a client tool: the runtime has the SDK
+// approve and run it (permission.requested, external_tool.requested, each
+// answered by the SDK's request naming its requestId) and asks the model
+// again with the result, a fresh token before each model request; over
+// chat completions and over the Responses API.
+func TestToolCallsAreRunByTheSDKAndTheirResultsSentToTheModel(t *testing.T) {
+	for _, wireAPI := range []string{"", "responses"} {
+		t.Run("wireApi="+wireAPI, func(t *testing.T) {
+			rt, err := Start()
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = rt.Close() })
+			model := modelendpoint.Start(modelendpoint.WithToolRounds("lookup_fact", 2))
+			t.Cleanup(model.Close)
+			sdk := connectSDK(t, rt, rotating("tok"))
+			var calls atomic.Int32
+			sdk.toolResult = func(name string, args any) any {
+				n := calls.Add(1)
+				if n == 2 { // as the Python SDK answers: a result object
+					return map[string]any{"textResultForLlm": fmt.Sprintf("fact %d", n), "resultType": "success"}
+				}
+				return fmt.Sprintf("fact %d", n)
+			}
+			sdk.call(t, "session.create", map[string]any{"sessionId": "s", "model": "gpt-4o",
+				"tools":    []any{map[string]any{"name": "lookup_fact", "description": "d", "parameters": map[string]any{"type": "object"}}},
+				"provider": map[string]any{"baseUrl": model.URL() + "/v1", "wireApi": wireAPI, "hasBearerTokenProvider": true}})
+			sdk.call(t, "session.send", map[string]any{"sessionId": "s", "prompt": "hi"})
+			sdk.waitIdle(t)
+
+			reqs := model.Requests()
+			require.Len(t, reqs, 3, model.String())
+			for i, r := range reqs {
+				assert.Equal(t, fmt.Sprintf("Bearer tok-%d", i+1), r.Authorization)
+				assert.Equal(t, []string{"lookup_fact"}, r.Tools)
+				if wireAPI == "responses" {
+					assert.Equal(t, "/v1/responses", r.Path)
+				}
+			}
+			assert.Empty(t, reqs[0].ToolResults)
+			assert.Equal(t, []string{"fact 1"}, reqs[1].ToolResults)
+			assert.Equal(t, []string{"fact 1", "fact 2"}, reqs[2].ToolResults)
+			assert.Equal(t, int32(2), calls.Load())
+			types := sdk.eventTypes()
+			assert.NotContains(t, types, "session.error")
+			for _, want := range []string{"tool.execution_start", "permission.requested", "permission.completed",
+				"external_tool.requested", "external_tool.completed", "tool.execution_complete"} {
+				assert.Contains(t, types, want)
+			}
+			assert.Empty(t, rt.Problems())
+		})
+	}
+}
+
+func TestAnAnswerForNoPendingRequestIsAnError(t *testing.T) {
+	rt, _ := start(t)
+	sdk := connectSDK(t, rt, rotating("t"))
+	err := sdk.conn.Call(context.Background(), "session.tools.handlePendingToolCall",
+		map[string]any{"sessionId": "s", "requestId": "nope", "result": "x"}, nil)
+	var rpcErr *jsonrpc2.Error
+	require.ErrorAs(t, err, &rpcErr)
+	assert.Contains(t, rpcErr.Message, "nope")
+	require.Len(t, rt.Problems(), 1)
 }
 
 func TestSendToUnknownSessionIsAnError(t *testing.T) {

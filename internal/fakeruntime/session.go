@@ -20,6 +20,7 @@ type Session struct {
 	Provider  *Provider   // the singular provider, if any
 	Providers []Provider  // named providers, if any
 	Models    []ModelSpec // named providers' models
+	Tools     []ToolSpec  // client tools the SDK declared
 
 	conn *jsonrpc2.Conn
 }
@@ -52,10 +53,11 @@ type sessionParams struct {
 	Provider  *Provider   `json:"provider"`
 	Providers []Provider  `json:"providers"`
 	Models    []ModelSpec `json:"models"`
+	Tools     []ToolSpec  `json:"tools"`
 }
 
 func (p sessionParams) session(id string, conn *jsonrpc2.Conn) *Session {
-	return &Session{ID: id, Model: p.Model, Provider: p.Provider, Providers: p.Providers, Models: p.Models, conn: conn}
+	return &Session{ID: id, Model: p.Model, Provider: p.Provider, Providers: p.Providers, Models: p.Models, Tools: p.Tools, conn: conn}
 }
 
 // route is where one model request of a turn goes.

@@ -67,12 +67,12 @@ func TestStreamingCompletionIsServerSentEvents(t *testing.T) {
 func TestOtherPathsAre404ButRecorded(t *testing.T) {
 	s := Start()
 	t.Cleanup(s.Close)
-	resp := post(t, s.URL()+"/v1/responses", "", `not json`)
+	resp := post(t, s.URL()+"/v1/embeddings", "", `not json`)
 	b, _ := io.ReadAll(resp.Body)
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode, string(b))
 	require.Len(t, s.Requests(), 1)
-	assert.Equal(t, "/v1/responses", s.Requests()[0].Path)
-	assert.Contains(t, s.String(), "POST /v1/responses")
+	assert.Equal(t, "/v1/embeddings", s.Requests()[0].Path)
+	assert.Contains(t, s.String(), "POST /v1/embeddings")
 }
 
 // BT-6 covers tokens up to 64 KB, and BT-15 wants each in the model
