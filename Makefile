@@ -198,7 +198,7 @@ test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(
 	  -set 'sdk=$(TEST_GEN1_ENTRIES) runtime=$(TEST_GEN1_RUNTIMES) transport=$(TEST_GEN1_TRANSPORTS)'
 	$(call timed,check-reports) $(MAKE) --no-print-directory check-reports
 	$(call timed,ci-matrix-sdk) $(MAKE) --no-print-directory ci-matrix-sdk
-	$(call timed,differential) $(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
+	$(call timed,differential) $(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)' TRANSPORT='$(TEST_GEN2_TRANSPORTS),$(TEST_GEN1_TRANSPORTS)'
 	$(call timed,explore) $(MAKE) --no-print-directory explore-test
 	$(call timed,mutants) $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
 	$(call timed,containers) $(MAKE) --no-print-directory test-containers
@@ -309,10 +309,10 @@ differential: ## run $(SDK) on the fake and the real runtime, then compare what 
 	$(MAKE) --no-print-directory conformance RUNTIME=fake,real
 	$(MAKE) --no-print-directory differential-check
 
-differential-check: ## compare the fake- and real-runtime results already under results/ for each of $(SDK), over TCP and, where both runs are there, stdio
+differential-check: ## compare the fake- and real-runtime results already under results/ for each of $(SDK), over TCP and, when $(TRANSPORT) has stdio and both runs are there, stdio
 	@for s in $$(echo '$(SDK)' | tr ',' ' '); do \
 	  for t in '' .stdio; do \
-	    [ -z "$$t" ] || { [ -d results/$$s$$t ] && [ -d results/$$s.real-runtime$$t ]; } || continue; \
+	    [ -z "$$t" ] || { case ',$(TRANSPORT),' in *,stdio,*) ;; *) false;; esac && [ -d results/$$s$$t ] && [ -d results/$$s.real-runtime$$t ]; } || continue; \
 	    $(GO) run ./internal/cmd/differential -fake results/$$s$$t -real results/$$s.real-runtime$$t \
 	      -out results/differential-$$s$$t.md >/dev/null \
 	      || { echo "$$s$$t: differential check failed (see above, and results/differential-$$s$$t.md if written)"; exit 1; }; \
