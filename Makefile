@@ -222,7 +222,7 @@ test-features:
 	$(call timed,features) env TAGS= IMPROVEMENTS=fail $(GO) run ./internal/cmd/sidebyside -at-once $(BUILDS_AT_ONCE) \
 	  -set 'sdk=$(TEST_GEN2_ENTRIES) runtime=$(TEST_GEN2_RUNTIMES) transport=$(TEST_GEN2_TRANSPORTS)' \
 	  -set 'sdk=$(TEST_GEN1_ENTRIES) runtime=$(TEST_GEN1_RUNTIMES) transport=$(TEST_GEN1_TRANSPORTS)'
-	$(call timed,differential) $(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)'
+	$(call timed,differential) $(MAKE) --no-print-directory differential-check SDK='$(TEST_LABELS)' TRANSPORT='$(TEST_GEN2_TRANSPORTS),$(TEST_GEN1_TRANSPORTS)'
 
 # Not under make -n, as timed: a dry run prints the lane's commands.
 logged = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,bash scripts/logged.sh results/logs/$(1).log $(1))
@@ -345,12 +345,15 @@ differential: ## run $(SDK) on the fake and the real runtime, then compare what 
 	$(MAKE) --no-print-directory conformance RUNTIME=fake,real
 	$(MAKE) --no-print-directory differential-check
 
-differential-check: ## compare the fake- and real-runtime results already under results/ for each of $(SDK)
+differential-check: ## compare the fake- and real-runtime results already under results/ for each of $(SDK), over TCP and, when $(TRANSPORT) has stdio and both runs are there, stdio
 	@for s in $$(echo '$(SDK)' | tr ',' ' '); do \
-	  $(GO) run ./internal/cmd/differential -fake results/$$s -real results/$$s.real-runtime \
-	    -out results/differential-$$s.md >/dev/null \
-	    || { echo "$$s: differential check failed (see above, and results/differential-$$s.md if written)"; exit 1; }; \
-	  echo "$$s: $$(tail -1 results/differential-$$s.md)"; \
+	  for t in '' .stdio; do \
+	    [ -z "$$t" ] || { case ',$(TRANSPORT),' in *,stdio,*) ;; *) false;; esac && [ -d results/$$s$$t ] && [ -d results/$$s.real-runtime$$t ]; } || continue; \
+	    $(GO) run ./internal/cmd/differential -fake results/$$s$$t -real results/$$s.real-runtime$$t \
+	      -out results/differential-$$s$$t.md >/dev/null \
+	      || { echo "$$s$$t: differential check failed (see above, and results/differential-$$s$$t.md if written)"; exit 1; }; \
+	    echo "$$s$$t: $$(tail -1 results/differential-$$s$$t.md)"; \
+	  done; \
 	done
 
 clean: ## remove reports and prepared drivers

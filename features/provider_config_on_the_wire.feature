@@ -33,7 +33,10 @@ Feature: What the SDK sends in place of the bearer-token callback
     # session.provider.add (experimental in the runtime's RPC) adds named
     # providers to a running session. Whether an SDK flags one with a
     # callback, and whether a token request for it reaches that callback,
-    # no upstream text says.
+    # no upstream text says. Fake-only: a turn asks for the token of its
+    # session's model's provider, and the driver protocol cannot move a
+    # running session's model to a provider added later, so only the fake
+    # runtime, asking on its own, sends a request for provider "late".
     @BT-1 @observed @fake-only @needs-addProviders
     Scenario: A provider with a callback added to a running session
       When session "A" is created with model "red/default" and these providers:

@@ -22,13 +22,27 @@ Feature: Token requests are scoped to the session they name
     Then every invocation of the callback "A/singular" received the sessionId of session "A"
     And every invocation of the callback "B/singular" received the sessionId of session "B"
 
-  @BT-7 @gen2 @fake-only
+  @BT-7 @gen2
   Scenario: A named provider's callback receives the session id too
     When session "A" is created with model "red/default" and these providers:
       | name | callback returns |
       | red  | red-{n}          |
-    And the runtime asks session "A" for a token for provider "red" 2 times in a row
-    Then every invocation of the callback "A/red" received the sessionId of session "A"
+    And the SDK sends "What is 5+5?" in session "A" 2 times, one turn after another
+    Then the callback "A/red" was invoked 2 times
+    And every invocation of the callback "A/red" received the sessionId of session "A"
+
+  @BT-7 @gen2 @needs-resume
+  Scenario: After a resume, the new callback receives the id of the resumed session
+    When session "A" is created with a singular provider whose callback returns "old-{n}"
+    And session "A" is resumed as "A2" with a singular provider whose callback returns "new-{n}"
+    And the SDK sends "What is 5+5?" in session "A2"
+    Then the callback "A2/singular" was invoked 1 time
+    And every invocation of the callback "A2/singular" received the sessionId of session "A"
+
+  # Two providers per session with requests in flight at once: a turn asks
+  # for one provider's token at a time, so only the fake runtime, asking
+  # on its own, has both providers of a session in flight together. The
+  # turn version is the next scenario.
 
   @BT-7 @gen2 @fake-only
   Scenario: 8 sessions' requests in flight at once: each invocation receives its own session's id
@@ -53,14 +67,24 @@ Feature: Token requests are scoped to the session they name
     disconnected, gets a JSON-RPC error, and the connection still answers the
     next request.
 
-  @BT-8 @fake-only
+  @BT-8
   Scenario: A request naming one session never reaches another session's callbacks
     When session "A" is created with a singular provider whose callback returns "a-{n}"
     And session "B" is created with a singular provider whose callback returns "b-{n}"
-    And the runtime asks session "B" for a token for provider "default" 2 times in a row
-    Then the SDK answered the token requests, in order, with the tokens "b-1", "b-2"
+    And the SDK sends "What is 5+5?" in session "B" 2 times, one turn after another
+    Then the runtime sent 2 token requests for session "B", each for provider "default"
+    And the SDK answered the token requests, in order, with the tokens "b-1", "b-2"
     And the callback "B/singular" was invoked 2 times
     And the callback "A/singular" was not invoked
+    And the model endpoint received these requests, in order:
+      | path                 | authorization |
+      | /v1/chat/completions | Bearer b-1    |
+      | /v1/chat/completions | Bearer b-2    |
+
+  # The real runtime names only sessions it has, and sends nothing for a
+  # session the SDK disconnected (no turn can run in it): a request naming
+  # an unknown or a disconnected session, or none, comes only from the
+  # fake runtime. These scenarios stay @fake-only.
 
   @BT-8 @fake-only
   Scenario: A request naming an unknown session gets an error, and the connection stays usable

@@ -27,7 +27,10 @@ func (sc *scenario) registerManySessionSteps(ctx *godog.ScenarioContext) {
 	sc.step(ctx, `^every invocation of a callback of the sessions "([^"]+)" to "([^"]+)" received its own session's id$`, sc.manyInvokedWithSessionID)
 	sc.step(ctx, `^the SDK sends "([^"]*)" in the sessions "([^"]+)" to "([^"]+)", all at once$`, sc.sendAll)
 	sc.step(ctx, `^the reply of every turn is "([^"]*)"$`, sc.everyReplyIs)
-	sc.step(ctx, `^the model endpoint received one request per session of "([^"]+)" to "([^"]+)", on that session's base URL, with the token the SDK answered for that session$`, sc.modelGotEachSessionsToken)
+	sc.step(ctx, `^the model endpoint received one request per session of "([^"]+)" to "([^"]+)", on that session's base URL, with the token the SDK answered for that session$`, func(from, to string) error {
+		return sc.modelGotEachSessionsTokenOn(from, to, "/{session}/v1/chat/completions")
+	})
+	sc.registerSessionTurnSteps(ctx)
 }
 
 // sendAll runs a turn in each session at once (the driver's sendAll,
@@ -35,35 +38,47 @@ func (sc *scenario) registerManySessionSteps(ctx *godog.ScenarioContext) {
 // turns' token requests overlapped, or the scenario would not test what
 // it says: the callbacks' delay leaves time for that.
 func (sc *scenario) sendAll(ctx context.Context, prompt, from, to string) error {
-	refs, err := sessionRange(from, to)
+	turns, err := sc.runTurnsAtOnce(ctx, prompt, from, to)
 	if err != nil {
 		return err
 	}
-	for _, ref := range refs {
-		if _, err := sc.sessionID(ref); err != nil {
-			return err
-		}
-	}
-	turns, err := sc.driver.SendAll(ctx, refs, prompt, sc.turnTimeout)
-	if err != nil {
-		return fmt.Errorf("sending %q in sessions %s at once: %w", prompt, strings.Join(refs, ", "), err)
-	}
-	if len(turns) != len(refs) {
-		return fmt.Errorf("the driver reported %d turns for %d sessions: %+v", len(turns), len(refs), turns)
-	}
-	sc.turns = turns
-	for i, t := range turns {
-		if t.Ref != refs[i] {
-			return fmt.Errorf("the driver reported turn %d as session %q, want %q (in the order sent)", i+1, t.Ref, refs[i])
-		}
+	for _, t := range turns {
 		if t.Error != nil {
 			return fmt.Errorf("the turn in session %q failed: %s", t.Ref, *t.Error)
 		}
 	}
-	if n := maxInFlight(sc.tokenExchanges()); n < 2 {
-		return fmt.Errorf("the turns' token requests never overlapped (at most %d in flight at once): the turns did not run at once", n)
-	}
 	return nil
+}
+
+// runTurnsAtOnce runs the turns, keeps their outcomes in sc.turns, and
+// checks that their token requests overlapped.
+func (sc *scenario) runTurnsAtOnce(ctx context.Context, prompt, from, to string) ([]driver.Turn, error) {
+	refs, err := sessionRange(from, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, ref := range refs {
+		if _, err := sc.sessionID(ref); err != nil {
+			return nil, err
+		}
+	}
+	turns, err := sc.driver.SendAll(ctx, refs, prompt, sc.turnTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("sending %q in sessions %s at once: %w", prompt, strings.Join(refs, ", "), err)
+	}
+	if len(turns) != len(refs) {
+		return nil, fmt.Errorf("the driver reported %d turns for %d sessions: %+v", len(turns), len(refs), turns)
+	}
+	sc.turns = turns
+	for i, t := range turns {
+		if t.Ref != refs[i] {
+			return nil, fmt.Errorf("the driver reported turn %d as session %q, want %q (in the order sent)", i+1, t.Ref, refs[i])
+		}
+	}
+	if n := maxInFlight(sc.tokenExchanges()); n < 2 {
+		return nil, fmt.Errorf("the turns' token requests never overlapped (at most %d in flight at once): the turns did not run at once", n)
+	}
+	return turns, nil
 }
 
 // maxInFlight is the largest number of token requests sent and not yet
@@ -94,19 +109,18 @@ func (sc *scenario) everyReplyIs(want string) error {
 	return nil
 }
 
-// modelGotEachSessionsToken matches each session's model request (by its
-// base URL) with the token the SDK answered for that session's request.
-func (sc *scenario) modelGotEachSessionsToken(from, to string) error {
+// modelGotEachSessionsTokenOn matches each session's model request (by its
+// path, pathTemplate with "{session}" for the session's name: each
+// session's base URL is its own) with the token the SDK answered for that
+// session's request.
+func (sc *scenario) modelGotEachSessionsTokenOn(from, to, pathTemplate string) error {
 	refs, err := sessionRange(from, to)
 	if err != nil {
 		return err
 	}
 	answered := map[string][]string{} // ref -> tokens answered for it
-	for _, ex := range sc.tokenExchanges() {
-		ref, ok := sc.refOf(ex.request.SessionID)
-		if !ok {
-			continue
-		}
+	for _, ex := range sc.exchangesOf(refs...) {
+		ref, _ := sc.refOf(ex.request.SessionID)
 		tok, err := ex.token()
 		if err != nil {
 			return err
@@ -118,7 +132,7 @@ func (sc *scenario) modelGotEachSessionsToken(from, to string) error {
 		byPath[r.Path] = append(byPath[r.Path], r.Authorization)
 	}
 	for _, ref := range refs {
-		path := "/" + ref + "/v1/chat/completions"
+		path := strings.ReplaceAll(pathTemplate, "{session}", ref)
 		got := byPath[path]
 		if len(got) != 1 || len(answered[ref]) != 1 {
 			return fmt.Errorf("session %q: the model endpoint received %d request(s) on %s and the SDK answered %d token request(s), want one each:\n%s", ref, len(got), path, len(answered[ref]), sc.model)
@@ -194,6 +208,9 @@ func (sc *scenario) createManyNamed(ctx context.Context, from, to, model string,
 			return err
 		}
 		for i := range spec.Providers {
+			// "{session}" in a base URL gives each session's provider a
+			// URL of its own, so a model request says whose turn sent it.
+			spec.Providers[i].BaseURL = strings.ReplaceAll(spec.Providers[i].BaseURL, "{session}", ref)
 			if cb := spec.Providers[i].Callback; cb != nil {
 				spec.Providers[i].Callback = forSession(cb, ref)
 			}
@@ -279,6 +296,12 @@ func (sc *scenario) answersMatchSessionAndProvider(n int) error {
 	if len(all) != n {
 		return fmt.Errorf("the runtime sent %d token requests, want %d", len(all), n)
 	}
+	return sc.answersMatchTheirSession(all)
+}
+
+// answersMatchTheirSession checks each of these exchanges' answer against
+// its request (see answersMatchSessionAndProvider).
+func (sc *scenario) answersMatchTheirSession(all []tokenExchange) error {
 	seen := map[string]string{}
 	for _, ex := range all {
 		tok, err := ex.token()

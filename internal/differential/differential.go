@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -119,13 +120,37 @@ func ModelLines(reqs []ModelRequest) []string {
 	return out
 }
 
-// Accepted is a known difference between the runtimes, with its reason.
+// Accepted is a known difference between the runtimes, with its reason:
+// an entry of expectations/differential.yaml. It covers a differing line
+// of one scenario, seen under one runtime (or either), for some SDKs (or
+// every one). An entry that covers no difference of a scenario the check
+// compared is stale, and fails the check as an unaccepted difference
+// does: the runtimes no longer differ that way, and the entry would hide
+// the next difference that matches it.
 type Accepted struct {
-	// Pattern is a regular expression; a differing line that matches it is
-	// accepted.
+	// Scenario is the scenario's name, exactly.
+	Scenario string `yaml:"scenario"`
+	// Only is "fake" or "real": the runtime under which the line is seen
+	// and not under the other; empty for either.
+	Only string `yaml:"only"`
+	// Pattern is a regular expression over a differing line (see
+	// SDKLines and ModelLines).
 	Pattern string `yaml:"pattern"`
-	Reason  string `yaml:"reason"`
-	re      *regexp.Regexp
+	// SDKs are the SDKs whose runs show the difference; empty for every
+	// SDK.
+	SDKs   []string `yaml:"sdks"`
+	Reason string   `yaml:"reason"`
+	re     *regexp.Regexp
+}
+
+// appliesTo says whether the entry is about this SDK's runs.
+func (a Accepted) appliesTo(sdk string) bool {
+	return len(a.SDKs) == 0 || slices.Contains(a.SDKs, sdk)
+}
+
+// covers says whether the entry accepts d, a difference of sdk's runs.
+func (a Accepted) covers(sdk string, d Difference) bool {
+	return a.appliesTo(sdk) && a.Scenario == d.Scenario && (a.Only == "" || a.Only == d.Only) && a.re.MatchString(d.Line)
 }
 
 // LoadAccepted reads the accepted differences (a missing file is none).
@@ -145,8 +170,13 @@ func LoadAccepted(path string) ([]Accepted, error) {
 	}
 	for i := range file.Accepted {
 		a := &file.Accepted[i]
-		if a.Reason == "" {
+		switch {
+		case a.Reason == "":
 			return nil, fmt.Errorf("%s: accepted difference %q has no reason", path, a.Pattern)
+		case a.Scenario == "":
+			return nil, fmt.Errorf("%s: accepted difference %q names no scenario", path, a.Pattern)
+		case a.Only != "" && a.Only != "fake" && a.Only != "real":
+			return nil, fmt.Errorf("%s: accepted difference %q: only is %q, want fake, real or nothing", path, a.Pattern, a.Only)
 		}
 		if a.re, err = regexp.Compile(a.Pattern); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
@@ -163,15 +193,16 @@ type Difference struct {
 	Accepted string // the reason, when an accepted difference covers it
 }
 
-// Compare diffs the two records of one scenario as multisets of lines:
-// the runtimes may order independent messages differently.
-func Compare(fake, real Record, accepted []Accepted) []Difference {
+// Compare diffs the two records of one scenario of sdk as multisets of
+// lines (the runtimes may order independent messages differently), and
+// marks the differences an accepted entry covers.
+func Compare(sdk string, fake, real Record, accepted []Accepted) []Difference {
 	var diffs []Difference
 	add := func(only string, lines []string) {
 		for _, l := range lines {
 			d := Difference{Scenario: fake.Scenario, Only: only, Line: l}
 			for _, a := range accepted {
-				if a.re.MatchString(l) {
+				if a.covers(sdk, d) {
 					d.Accepted = a.Reason
 					break
 				}

@@ -46,24 +46,53 @@ func TestCompareFindsAndAcceptsDifferences(t *testing.T) {
 		[2]string{"sdk->runtime", `{"id":2,"method":"connect","params":{}}`},
 		[2]string{"sdk->runtime", `{"id":3,"method":"session.log","params":{}}`},
 	), Model: []ModelRequest{{Path: "/v1/chat/completions", Authorization: "Bearer tok-2"}}}
-	diffs := Compare(fake, real, nil)
+	diffs := Compare("node", fake, real, nil)
 	require.Len(t, diffs, 3, "order does not matter; an extra message and a different token do")
 	assert.Equal(t, Difference{Scenario: "s", Only: "real", Line: "session.log {}"}, diffs[0])
 	assert.Equal(t, "POST /v1/chat/completions Authorization: Bearer tok-1", diffs[1].Line)
 	assert.Equal(t, "fake", diffs[1].Only)
 
-	dir := t.TempDir()
-	path := filepath.Join(dir, "accepted.yaml")
-	require.NoError(t, os.WriteFile(path, []byte("accepted:\n  - pattern: '^session\\.log '\n    reason: the real runtime asks for logs\n"), 0o644))
-	accepted, err := LoadAccepted(path)
-	require.NoError(t, err)
-	diffs = Compare(fake, real, accepted)
+	accepted := writeAccepted(t, `accepted:
+  - scenario: s
+    only: real
+    pattern: '^session\.log '
+    reason: the real runtime asks for logs
+`)
+	diffs = Compare("node", fake, real, accepted)
 	assert.Equal(t, "the real runtime asks for logs", diffs[0].Accepted)
 	assert.Empty(t, diffs[1].Accepted)
 
-	require.NoError(t, os.WriteFile(path, []byte("accepted:\n  - pattern: x\n"), 0o644))
-	_, err = LoadAccepted(path)
-	assert.ErrorContains(t, err, "has no reason")
+	for _, entry := range []string{
+		"  - {scenario: other, pattern: '^session', reason: r}",         // another scenario
+		"  - {scenario: s, only: fake, pattern: '^session', reason: r}", // the other runtime
+		"  - {scenario: s, sdks: [go], pattern: '^session', reason: r}", // another SDK
+	} {
+		diffs = Compare("node", fake, real, writeAccepted(t, "accepted:\n"+entry+"\n"))
+		assert.Empty(t, diffs[0].Accepted, "%s must not cover the difference", entry)
+	}
+}
+
+func TestLoadAcceptedWantsAReasonAndAScenario(t *testing.T) {
+	for entry, want := range map[string]string{
+		"  - {scenario: s, pattern: x}":                        "has no reason",
+		"  - {pattern: x, reason: r}":                          "names no scenario",
+		"  - {scenario: s, only: both, pattern: x, reason: r}": "want fake, real or nothing",
+		"  - {scenario: s, pattern: '(', reason: r}":           "error parsing regexp",
+	} {
+		path := filepath.Join(t.TempDir(), "accepted.yaml")
+		require.NoError(t, os.WriteFile(path, []byte("accepted:\n"+entry+"\n"), 0o644))
+		_, err := LoadAccepted(path)
+		assert.ErrorContains(t, err, want, entry)
+	}
+}
+
+func writeAccepted(t *testing.T, yaml string) []Accepted {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "accepted.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o644))
+	accepted, err := LoadAccepted(path)
+	require.NoError(t, err)
+	return accepted
 }
 
 func TestRecordRoundTrip(t *testing.T) {

@@ -1,14 +1,14 @@
 // Command differential compares, scenario by scenario, what an SDK sent and
 // answered (and what reached the model endpoint) under the fake runtime and
-// under the real one (make differential). See package differential.
+// under the real one (make differential). See package differential. It
+// exits 1 when a difference is not accepted or an accepted entry is stale,
+// 2 when it cannot compare.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"conformance/internal/differential"
 )
@@ -26,48 +26,17 @@ func main() {
 	if err != nil {
 		fail(err.Error())
 	}
-	realFiles, err := filepath.Glob(filepath.Join(*real, "wire", "*.json"))
-	if err != nil || len(realFiles) == 0 {
-		fail("no wire records under " + filepath.Join(*real, "wire") + ": run make conformance RUNTIME=fake,real first")
+	rep, err := differential.Check(*fake, *real, accepted)
+	if err != nil {
+		fail(err.Error())
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Differential check: %s vs %s\n\n", *fake, *real)
-	compared, unaccepted := 0, 0
-	for _, rf := range realFiles {
-		r, err := differential.Load(rf)
-		if err != nil {
-			fail(err.Error())
-		}
-		f, err := differential.Load(filepath.Join(*fake, "wire", filepath.Base(rf)))
-		if err != nil {
-			fmt.Fprintf(&b, "- %s: not run on the fake runtime (%v)\n", r.Scenario, err)
-			continue
-		}
-		compared++
-		diffs := differential.Compare(f, r, accepted)
-		if len(diffs) == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "## %s\n\n", r.Scenario)
-		for _, d := range diffs {
-			status := "DIFFERENCE"
-			if d.Accepted != "" {
-				status = "accepted (" + d.Accepted + ")"
-			} else {
-				unaccepted++
-			}
-			fmt.Fprintf(&b, "- only on the %s runtime, %s: `%s`\n", d.Only, status, d.Line)
-		}
-		b.WriteString("\n")
-	}
-	fmt.Fprintf(&b, "%d scenarios compared, %d unaccepted difference(s)\n", compared, unaccepted)
-	fmt.Print(b.String())
+	fmt.Print(rep.Markdown())
 	if *out != "" {
-		if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
+		if err := rep.WriteMarkdown(*out); err != nil {
 			fail(err.Error())
 		}
 	}
-	if unaccepted > 0 {
+	if !rep.OK() {
 		os.Exit(1)
 	}
 }
