@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -29,19 +28,8 @@ func (sc *scenario) registerToolSteps(ctx *godog.ScenarioContext) {
 // after it judge the token requests and their answers. A turn that does
 // not end within the turn timeout still fails the step.
 func (sc *scenario) sendEitherWay(ctx context.Context, prompt, ref string) error {
-	if _, err := sc.sessionID(ref); err != nil {
-		return err
-	}
-	reply, err := sc.driver.Send(ctx, ref, prompt, sc.turnTimeout)
-	var sdkErr *driver.Error
-	switch {
-	case err == nil:
-		sc.lastReply = reply
-	case errors.As(err, &sdkErr) && sdkErr.Kind == driver.KindSDK:
-	default:
-		return fmt.Errorf("sending %q in session %q: %w", prompt, ref, err)
-	}
-	return nil
+	_, _, _, err := sc.turnOutcome(ctx, prompt, ref)
+	return err
 }
 
 // toolRounds makes the model endpoint call the tool k times in each turn

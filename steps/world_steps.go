@@ -170,19 +170,35 @@ func (sc *scenario) askTokenWaiting(ctx context.Context, ref, provider string, s
 // the SDK's error. A turn that does not end within the suite's budget
 // fails the step (a hang is not an outcome to record).
 func (sc *scenario) sendAndObserve(ctx context.Context, prompt, ref, name string) error {
-	if _, err := sc.sessionID(ref); err != nil {
+	reply, failure, failed, err := sc.turnOutcome(ctx, prompt, ref)
+	switch {
+	case err != nil:
 		return err
+	case failed:
+		sc.observe(name, "the turn failed: "+failure)
+	default:
+		sc.observe(name, fmt.Sprintf("the turn succeeded with reply %q", reply))
 	}
-	reply, err := sc.driver.Send(ctx, ref, prompt, sc.turnTimeout)
+	return nil
+}
+
+// turnOutcome runs a turn in session ref and says how it ended: its reply
+// (kept as the scenario's last), or the SDK's error message (failed). Any
+// other error, a turn that does not end within the suite's budget or a
+// protocol error, is returned.
+func (sc *scenario) turnOutcome(ctx context.Context, prompt, ref string) (reply, failure string, failed bool, err error) {
+	if _, err := sc.sessionID(ref); err != nil {
+		return "", "", false, err
+	}
+	reply, err = sc.driver.Send(ctx, ref, prompt, sc.turnTimeout)
 	var sdkErr *driver.Error
 	switch {
 	case err == nil:
 		sc.lastReply = reply
-		sc.observe(name, fmt.Sprintf("the turn succeeded with reply %q", reply))
+		return reply, "", false, nil
 	case errors.As(err, &sdkErr) && sdkErr.Kind == driver.KindSDK:
-		sc.observe(name, "the turn failed: "+sdkErr.Message)
+		return "", sdkErr.Message, true, nil
 	default:
-		return fmt.Errorf("sending %q in session %q: %w", prompt, ref, err)
+		return "", "", false, fmt.Errorf("sending %q in session %q: %w", prompt, ref, err)
 	}
-	return nil
 }
