@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
@@ -41,6 +42,14 @@ const (
 	LabelKey   = "conformance.suite"
 	LabelValue = "bearer-token"
 )
+
+// RunLabelKey labels each container with the run (this process) that
+// started it, RunID: runs side by side on one engine (make test's
+// container builds, its container tests) each remove only their own.
+const RunLabelKey = LabelKey + ".run"
+
+// RunID names this process's run in RunLabelKey.
+var RunID = fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
 
 // labelFilter selects what this package made.
 func labelFilter() client.Filters {
@@ -103,15 +112,17 @@ func EnsureEngine(ctx context.Context, root string) error {
 	return nil
 }
 
-// RemoveAll removes every container carrying the suite's label, running or
-// not, and returns how many it removed. Call it at the start of a run (a
-// crashed run leaves its containers) and on interrupt.
+// RemoveAll removes every container this run started (the suite's label
+// and RunLabelKey=RunID), running or not, and returns how many it removed.
+// Call it at the end of a run and on interrupt. A run side by side keeps
+// its own; a crashed run's containers are docker-clean's (docker/clean.sh
+// removes every container of the suite).
 func RemoveAll(ctx context.Context) (int, error) {
 	cli, err := apiClient()
 	if err != nil {
 		return 0, err
 	}
-	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: labelFilter()})
+	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: labelFilter().Add("label", RunLabelKey+"="+RunID)})
 	if err != nil {
 		return 0, fmt.Errorf("listing the suite's containers: %w", err)
 	}

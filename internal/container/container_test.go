@@ -283,10 +283,24 @@ func TestFilesAreCopiedInBeforeTheStart(t *testing.T) {
 	}
 }
 
-func TestRemoveAllRemovesEveryLabelledContainer(t *testing.T) {
+func TestRemoveAllRemovesEveryContainerOfItsRun(t *testing.T) {
 	img := echoImage(t)
 	a, markA := run(t, img)
 	b, markB := run(t, img)
+	// A run beside this one on the same engine (make test runs container
+	// builds side by side): its container stays.
+	ctx0, cancel0 := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel0()
+	otherMark := fmt.Sprintf("other-run-%d", time.Now().UnixNano())
+	other, err := Run(ctx0, RunOptions{Image: img, Labels: map[string]string{"conformance.test": otherMark, RunLabelKey: "another-run"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = other.Terminate(ctx)
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	n, err := RemoveAll(ctx)
@@ -302,6 +316,9 @@ func TestRemoveAllRemovesEveryLabelledContainer(t *testing.T) {
 		if left := leftOver(t, mark); left != "" {
 			t.Fatalf("%s left after RemoveAll", left)
 		}
+	}
+	if leftOver(t, otherMark) == "" {
+		t.Fatal("RemoveAll removed the container of another run")
 	}
 }
 

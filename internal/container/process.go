@@ -84,7 +84,7 @@ func Run(ctx context.Context, opts RunOptions) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	labels := map[string]string{LabelKey: LabelValue}
+	labels := map[string]string{LabelKey: LabelValue, RunLabelKey: RunID}
 	for k, v := range opts.Labels {
 		labels[k] = v
 	}

@@ -37,12 +37,13 @@ func (u *setUp) containers(ctx context.Context) (startDriver, error) {
 	if err := container.EnsureEngine(ctx, cfg.Root); err != nil {
 		return nil, failedAt(StepInstall, fmt.Errorf("RUNNER=container: %w", err))
 	}
+	// This run's containers go with it, at its end and on interrupt; a run
+	// beside it on the same engine keeps its own (container.RunID).
 	removeAll := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_, _ = container.RemoveAll(ctx)
 	}
-	removeAll()
 	procgroup.OnInterrupt(removeAll)
 	u.closers = append(u.closers, removeAll)
 	var files map[string]string
