@@ -42,7 +42,7 @@ SDK_SOURCE_ARCHIVES ?= $(abspath ../shared/sdk-sources)
 
 export SDK SDK_VERSION SDK_SOURCE SDK_SOURCE_VERSION TAGS RUNTIME RUNTIME_VERSION RUNTIME_BINARY TRANSPORT RUNNER PARALLEL SDK_SOURCE_ARCHIVES
 
-.PHONY: test-features test-lane-checks test-lane-checks-in-turn test-lane-more test-lane-more-in-turn help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean docker-clean-all check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
+.PHONY: test-container-runs test-features test-lane-checks test-lane-checks-in-turn test-lane-more test-lane-more-in-turn help help-values findings setup conformance fuzz fuzz-short soak bench matrix bisect dashboard rule-tables differential differential-check mutants mutants-check test unit vet cross clean docker-engine docker-base-images docker-clean docker-clean-all check-reports lint-workflows ci-matrix ci-matrix-sdk test-containers
 
 # help expands each description's variables: it feeds them, as $(info)
 # lines, to a second make that reads this Makefile first, so that they show
@@ -163,7 +163,7 @@ cross: ## the suite builds and vets on macOS and Windows too, where SDK maintain
 # checkout lacks (their builds are left out, with a note). Read only for
 # the targets that use them; each may be overridden (make test
 # TEST_MUTANT_SDKS=node).
-ifneq ($(filter test test-features test-lane-checks test-lane-checks-in-turn test-lane-more test-lane-more-in-turn test-containers explore-test help-values,$(MAKECMDGOALS)),)
+ifneq ($(filter test test-features test-lane-checks test-lane-checks-in-turn test-lane-more test-lane-more-in-turn test-containers test-container-runs explore-test help-values,$(MAKECMDGOALS)),)
 $(foreach kv,$(shell $(PLAN) make-vars '$(SDK_SOURCE_ARCHIVES)' || echo 'PLAN_FAILED|yes'),$(eval $(word 1,$(subst |, ,$(kv))) ?= $(word 2,$(subst |, ,$(kv)))))
 $(if $(PLAN_FAILED),$(error ci/plan.yaml could not be read: see the message above (go run ./internal/cmd/plan make-vars)))
 TEST_SDKS := $(shell $(PLAN) test-sdks)
@@ -174,7 +174,7 @@ endif
 # SDKs they run in containers.
 BASE_IMAGE_SDKS ?=
 conformance: BASE_IMAGE_SDKS = $(call sdk_names,$(SDK))
-test test-containers: BASE_IMAGE_SDKS = $(sort $(call sdk_names,$(TEST_CONTAINER_SDKS)) $(if $(TEST_CONTAINER_SOURCES),$(call sdk_names,$(TEST_CONTAINER_SOURCES))) $(call sdk_names,$(TEST_IMAGE_SDKS)))
+test test-containers test-container-runs: BASE_IMAGE_SDKS = $(sort $(call sdk_names,$(TEST_CONTAINER_SDKS)) $(if $(TEST_CONTAINER_SOURCES),$(call sdk_names,$(TEST_CONTAINER_SOURCES))) $(call sdk_names,$(TEST_IMAGE_SDKS)))
 
 # How many SDK builds make test runs side by side (internal/cmd/sidebyside),
 # each build's cells (runtimes x transports) one after the other in its own
@@ -202,6 +202,8 @@ test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(
 	@echo "test: three lanes at once: the features; the unit tests, the rehearsal and the mutants; the fuzzing, the explorer and the containers (the last two lanes' output follows when each ends: results/logs/)"
 	$(call timed,lanes) $(MAKE) --no-print-directory -j3 test-features test-lane-checks test-lane-more
 	$(call timed,check-reports) $(MAKE) --no-print-directory check-reports
+	$(call timed,docker-clean) $(MAKE) --no-print-directory docker-clean
+	bash docker/leftovers.sh
 	$(if $(ENGINE_UP_BEFORE),@echo "the Docker engine answered before make test: left running",bash docker/engine.sh stop)
 	@$(GO) run ./internal/cmd/testtimes -results results
 
@@ -212,7 +214,9 @@ test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(
 # every build, then the differential check, which reads their results.
 # Lane 2: the unit tests, the reusable workflow's rehearsal, the mutants.
 # Lane 3: the fuzzing, the explorer, the containers. check-reports comes
-# after all three (a run still going has an unfinished record). Every
+# after all three (a run still going has an unfinished record), and
+# docker-clean with the check that no container is left (lane 2's unit
+# tests run containers too). Every
 # scenario of every lane, and every workload of the explorer, passes the
 # machine-wide gate (internal/gate), so those that measure time (@serial)
 # still run alone among scenarios. Lanes 2 and 3 write their output to a
@@ -239,7 +243,7 @@ test-lane-checks-in-turn:
 test-lane-more-in-turn:
 	$(call timed,fuzz-short) $(MAKE) --no-print-directory fuzz-short
 	$(call timed,explore) $(MAKE) --no-print-directory explore-test
-	$(call timed,containers) $(MAKE) --no-print-directory test-containers
+	$(call timed,containers) $(MAKE) --no-print-directory test-container-runs
 
 # make test leaves no engine behind: it stops a dockerd that docker/engine.sh
 # started during the run (one that answered before is left alone).
@@ -252,11 +256,15 @@ endif
 # driver images stay, a cache keyed by their inputs, for the next run), and
 # the engine itself is stopped by whoever started it (.ci/run:
 # docker/engine.sh stop).
-test-containers: docker-base-images ## $(TEST_CONTAINER_SDKS), and $(TEST_CONTAINER_SOURCES), with RUNNER=container over $(TEST_CONTAINER_TRANSPORTS) (fake runtime), then docker-clean and a check that nothing is left
-	env TAGS= IMPROVEMENTS=fail $(GO) run ./internal/cmd/sidebyside -at-once $(CONTAINERS_AT_ONCE) \
-	  -set 'sdk=$(TEST_CONTAINER_SDKS)$(if $(TEST_CONTAINER_SOURCES),$(comma)$(TEST_CONTAINER_SOURCES)) runtime=fake transport=$(TEST_CONTAINER_TRANSPORTS) runner=container'
+test-containers: test-container-runs ## $(TEST_CONTAINER_SDKS), and $(TEST_CONTAINER_SOURCES), with RUNNER=container over $(TEST_CONTAINER_TRANSPORTS) (fake runtime), then docker-clean and a check that nothing is left
 	$(MAKE) --no-print-directory docker-clean
 	bash docker/leftovers.sh
+
+# make test runs these in a lane, and docker-clean and the check once every
+# lane has ended: the unit tests of another lane run containers too.
+test-container-runs: docker-base-images
+	env TAGS= IMPROVEMENTS=fail $(GO) run ./internal/cmd/sidebyside -at-once $(CONTAINERS_AT_ONCE) \
+	  -set 'sdk=$(TEST_CONTAINER_SDKS)$(if $(TEST_CONTAINER_SOURCES),$(comma)$(TEST_CONTAINER_SOURCES)) runtime=fake transport=$(TEST_CONTAINER_TRANSPORTS) runner=container'
 
 # The fuzz targets, as package:function. Go fuzzes one function per run.
 FUZZ_TARGETS ?= internal/jsonrpc:FuzzReadFrame internal/jsonrpc:FuzzCodec internal/driver:FuzzDecodeAnswer internal/wiretap:FuzzRelay internal/expectations:FuzzParse

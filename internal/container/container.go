@@ -19,7 +19,8 @@
 //   - Ryuk (its reaper) needs an image pull, which fails where no registry
 //     answers. Every container here carries the label LabelKey=LabelValue
 //     instead, Terminate removes it, and RemoveAll removes every such
-//     container (at the start of a run and on interrupt).
+//     container of its run (RunID: at the end of a run and on interrupt);
+//     docker/clean.sh removes those of every run.
 package container
 
 import (
