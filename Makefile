@@ -185,7 +185,9 @@ BUILDS_AT_ONCE ?= 4
 # features (their images are built, or found, first).
 CONTAINERS_AT_ONCE ?= 2
 # make test records each phase's and each build's wall and CPU time here,
-# gathered at the end into results/test-times.json (internal/timings).
+# and (GATE_TIMES, internal/gate) each @serial scenario's turn alone on the
+# machine and the waits behind it, gathered at the end into
+# results/test-times.json (internal/timings).
 # Not under make -n (internal/docs checks the documents' commands so), which
 # still runs the lines that call $(MAKE): a dry run records nothing.
 TIMES_DIR = results/times
@@ -200,7 +202,7 @@ test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(
 	$(call timed,lint-workflows) $(MAKE) --no-print-directory lint-workflows
 	$(call timed,docker-base-images) $(MAKE) --no-print-directory docker-base-images BASE_IMAGE_SDKS='$(BASE_IMAGE_SDKS)'
 	@echo "test: three lanes at once: the features; the unit tests, the rehearsal and the mutants; the fuzzing, the explorer and the containers (the last two lanes' output follows when each ends: results/logs/)"
-	$(call timed,lanes) $(MAKE) --no-print-directory -j3 test-features test-lane-checks test-lane-more
+	$(call timed,lanes) env GATE_TIMES='$(CURDIR)/$(TIMES_DIR)' $(MAKE) --no-print-directory -j3 test-features test-lane-checks test-lane-more
 	$(call timed,check-reports) $(MAKE) --no-print-directory check-reports
 	$(call timed,docker-clean) $(MAKE) --no-print-directory docker-clean
 	bash docker/leftovers.sh

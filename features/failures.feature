@@ -129,7 +129,8 @@ Feature: Unknown providers and failing callbacks
   # wait (an SDK's first error takes its cold path: a JVM loading its
   # logging took 1.1 to 1.5 s on a loaded machine). @serial: a bound of
   # 1000 ms measures the SDK only while no other scenario runs (a Java
-  # SDK's error answers took up to 1.15 s with make test's lanes beside).
+  # SDK's error answers took up to 1.15 s with make test's lanes beside),
+  # so from the first turn on it runs alone.
   @BT-10 @serial
   Scenario: A callback that fails 6 times in a row and then recovers is invoked for every request
     When session "A" is created with a singular provider whose callback does:
@@ -141,6 +142,7 @@ Feature: Unknown providers and failing callbacks
       | 5          | fails with "token service unavailable" |
       | 6          | fails with "token service unavailable" |
       | 7+         | returns "tok-{n}"                      |
+    And no other scenario runs on the machine from here on
     And sending "What is 5+5?" in session "A" fails
     And the SDK sends "What is 5+5?" in session "A"
     And the SDK sends "And 6+6?" in session "A"

@@ -300,10 +300,12 @@ Feature: How the SDK answers the runtime's token requests
 
     # About 40 ms over TCP means the SDK left Nagle's algorithm on (no
     # TCP_NODELAY): each answer waits out the runtime's delayed ACK.
-    # @serial: it measures time, so it runs while no other scenario does.
+    # @serial: it measures time, so its 15 requests run while no other
+    # scenario does.
     # Fake-only: it needs 15 requests back to back with nothing between
     # them; in a turn the real runtime's model calls and events interleave.
     @BT-6 @observed @fake-only @serial
     Scenario: The round trip of a token request whose callback answers at once
       When session "A" is created with a singular provider whose callback returns "tok-{n}"
+      And no other scenario runs on the machine from here on
       Then the median round trip of 15 token requests in a row for provider "default" of session "A" is recorded as the observed behaviour "getToken round trip (TCP_NODELAY)"

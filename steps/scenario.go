@@ -24,6 +24,15 @@ import (
 // that what it measures is the SDK, not the scenarios beside it.
 const SerialTag = "@serial"
 
+// AloneStep is the step after which a SerialTag scenario runs alone on the
+// machine. What comes before it (starting the driver, creating sessions)
+// is setup, not what the scenario measures, so it runs beside the other
+// scenarios as theirs does; the machine is the scenario's own only from
+// this step to its end. Every serial scenario waits for the running
+// scenarios to end first, so the shorter its turn alone, the less the
+// machine idles. A serial scenario without the step runs alone whole.
+const AloneStep = "no other scenario runs on the machine from here on"
+
 // Bounds on the waits of one scenario. Each is far above what a healthy
 // SDK needs (a turn takes milliseconds against the fake runtime, well
 // under a second against the real one) and low
@@ -71,6 +80,7 @@ type scenario struct {
 	refusedConfig bool          // the SDK refused the session config an observation gave it
 
 	leaveGate func() // ends the scenario's turn at the Gate
+	serial    bool   // tagged SerialTag: what it measures runs alone on the machine
 }
 
 func newScenario(env *Env) *scenario {
@@ -99,12 +109,29 @@ func (sc *scenario) before(ctx context.Context, p *godog.Scenario) (context.Cont
 		sc.notApplicable = why
 		return ctx, godog.ErrSkip
 	}
-	leave, err := sc.env.Gate.Enter(ctx, hasTag(p, SerialTag))
+	sc.serial = hasTag(p, SerialTag)
+	leave, err := sc.env.Gate.Enter(ctx, sc.serial && !hasStep(p, AloneStep))
 	if err != nil {
 		return ctx, err
 	}
 	sc.leaveGate = leave
 	return ctx, nil
+}
+
+// runAlone is AloneStep: the scenario gives up its shared turn at the
+// Gate and waits for the machine to be its own.
+func (sc *scenario) runAlone(ctx context.Context) error {
+	if !sc.serial {
+		return fmt.Errorf("%q is for scenarios tagged %s (they measure time); this one is not", AloneStep, SerialTag)
+	}
+	sc.leaveGate()
+	leave, err := sc.env.Gate.Enter(ctx, true)
+	if err != nil {
+		sc.leaveGate = func() {}
+		return err
+	}
+	sc.leaveGate = leave
+	return nil
 }
 
 // afterStep remembers the first step that did not pass, for the verdict:
@@ -268,6 +295,15 @@ func tagNames(p *godog.Scenario) []string {
 		tags = append(tags, t.Name)
 	}
 	return tags
+}
+
+func hasStep(p *godog.Scenario, text string) bool {
+	for _, st := range p.Steps {
+		if st.Text == text {
+			return true
+		}
+	}
+	return false
 }
 
 func hasTag(p *godog.Scenario, tag string) bool {

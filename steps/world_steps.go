@@ -26,6 +26,7 @@ func (sc *scenario) registerWorldSteps(ctx *godog.ScenarioContext) {
 	sc.step(ctx, `^token requests (\d+) to (\d+) were each answered within (\d+) ms of being sent$`, sc.eachAnsweredWithin)
 	sc.step(ctx, `^the runtime asks session "([^"]+)" for a token for provider "([^"]+)", waiting up to (\d+) s for the answer$`, sc.askTokenWaiting)
 	sc.step(ctx, `^the SDK sends "([^"]*)" in session "([^"]+)", and the turn's outcome is recorded as the observed behaviour "([^"]+)"$`, sc.sendAndObserve)
+	sc.step(ctx, `^`+AloneStep+`$`, sc.runAlone)
 	sc.registerManySessionSteps(ctx)
 }
 

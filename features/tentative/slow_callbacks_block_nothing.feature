@@ -23,7 +23,8 @@ Feature: A slow callback blocks nothing else (tentative)
     # ten times that for a loaded CI machine, and is a third of the slow
     # callback's 3000 ms, which an SDK that runs callbacks one at a time
     # (per session or in all) makes the other requests wait out.
-    # @serial: it measures time, so it runs while no other scenario does.
+    # @serial: it measures time, so from the slow request on it runs while
+    # no other scenario does (the sessions are created beside them).
     @BT-16 @fake-only @serial
     Scenario: While one provider's callback takes 3 seconds, other token requests and a turn are served at once
       When session "A" is created with model "fast/default" and these providers:
@@ -31,6 +32,7 @@ Feature: A slow callback blocks nothing else (tentative)
         | slow | slow-{n}         | 3000              |
         | fast | fast-{n}         |                   |
       And session "B" is created with a singular provider whose callback returns "b-{n}"
+      And no other scenario runs on the machine from here on
       And the runtime asks session "A" for a token for provider "slow" and does not wait for the answer
       And the callback "A/slow" has started
       And the runtime asks session "A" for a token for provider "fast" 1 time in a row

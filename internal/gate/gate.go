@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"conformance/internal/filelock"
+	"conformance/internal/timings"
 )
 
 // Timeout bounds how long a scenario waits for its turn at the Gate:
@@ -36,8 +37,21 @@ const Timeout = 15 * time.Minute
 type Gate struct {
 	// Dir holds the lock files; empty: DefaultGateDir.
 	Dir string
-	mu  sync.RWMutex
+	// Times, if set, is a folder of timing records (internal/timings) to
+	// which every turn alone, and every wait of 1 s or more behind one,
+	// adds a record named Label: what the gate cost (make test sets it
+	// through TimesEnv).
+	Times, Label string
+	mu           sync.RWMutex
 }
+
+// TimesEnv names the environment variable by which make test asks every
+// run's Gate to record its costs in a folder (Gate.Times).
+const TimesEnv = "GATE_TIMES"
+
+// heldWorthRecording is the shortest wait of a scenario behind a turn
+// alone that the Gate records: shorter ones are many and add nothing.
+const heldWorthRecording = time.Second
 
 // DefaultGateDir is where every run on the machine finds the same lock
 // files. On Unix a fixed folder under /tmp rather than $TMPDIR: runs with
@@ -62,6 +76,7 @@ func (g *Gate) Enter(ctx context.Context, serial bool) (leave func(), err error)
 	if serial {
 		lock, unlock = g.mu.Lock, g.mu.Unlock
 	}
+	asked := time.Now()
 	lock()
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
@@ -70,7 +85,27 @@ func (g *Gate) Enter(ctx context.Context, serial bool) (leave func(), err error)
 		unlock()
 		return nil, err
 	}
-	return sync.OnceFunc(func() { release(); unlock() }), nil
+	entered := time.Now()
+	if !serial && entered.Sub(asked) >= heldWorthRecording {
+		g.record(timings.Held, asked, entered, entered)
+	}
+	return sync.OnceFunc(func() {
+		release()
+		unlock()
+		if serial {
+			g.record(timings.Alone, asked, entered, time.Now())
+		}
+	}), nil
+}
+
+// record adds a timing record of the gate's cost, if asked to (Times);
+// a record that cannot be written costs the scenario nothing.
+func (g *Gate) record(kind string, asked, entered, left time.Time) {
+	if g.Times == "" {
+		return
+	}
+	_ = timings.Append(g.Times, timings.Record{Kind: kind, Name: g.Label, OK: true,
+		Start: float64(entered.UnixMilli()) / 1000, Wall: left.Sub(entered).Seconds(), Waited: entered.Sub(asked).Seconds()})
 }
 
 // enterMachine takes the machine-wide turn: the turnstile, then the gate

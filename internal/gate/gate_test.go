@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"conformance/internal/timings"
 )
 
 // Scenarios that measure nothing run side by side; a serial one waits for
@@ -130,4 +132,33 @@ func receive(t *testing.T, in chan func(), what string) func() {
 		t.Fatalf("still waiting after 5 s: %s", what)
 		return nil
 	}
+}
+
+// Asked to (Times), the gate records each turn alone with how long it
+// waited for the machine to empty, and each wait of 1 s or more behind
+// one: make test's report says what the gate cost.
+func TestTheGateRecordsItsCost(t *testing.T) {
+	dir, times := t.TempDir(), t.TempDir()
+	serial := &Gate{Dir: dir, Times: times, Label: "node"}
+	other := &Gate{Dir: dir, Times: times, Label: "go"}
+	leave, err := serial.Enter(context.Background(), true)
+	require.NoError(t, err)
+	entered := make(chan func())
+	go func() {
+		l, err := other.Enter(context.Background(), false)
+		assert.NoError(t, err)
+		entered <- l
+	}()
+	time.Sleep(1100 * time.Millisecond)
+	leave()
+	(<-entered)()
+
+	records, err := timings.Read(times)
+	require.NoError(t, err)
+	require.Len(t, records, 2)
+	kinds := map[string]timings.Record{records[0].Kind: records[0], records[1].Kind: records[1]}
+	assert.Equal(t, "node", kinds[timings.Alone].Name)
+	assert.GreaterOrEqual(t, kinds[timings.Alone].Wall, 1.0, "it had the machine while the other waited")
+	assert.Equal(t, "go", kinds[timings.Held].Name)
+	assert.GreaterOrEqual(t, kinds[timings.Held].Waited, 1.0)
 }

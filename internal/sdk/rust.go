@@ -113,10 +113,27 @@ func prepareRust(ctx context.Context, o Options) (driver.Command, error) {
 	return driver.Command{Path: out}, nil
 }
 
+// rustPackageVersion matches the driver package's own version line, the
+// first version key of its Cargo.toml.
+var rustPackageVersion = regexp.MustCompile(`(?m)^version = "0\.0\.0"$`)
+
+// rustCopyVersion is the package version of the driver's copy in dir:
+// 0.0.0 with the copy's folder as its pre-release tag (rust@1.0.4 gives
+// 0.0.0-rust-1-0-4). Cargo names a package's build outputs in the shared
+// target directory by its name and version, not by its folder, so copies
+// that all said 0.0.0 rebuilt the driver over each other's outputs on
+// every switch between them (the pinned build after rust@1.0.4: "the
+// rerun-if-changed instructions changed", two minutes of compiling).
+func rustCopyVersion(dir string) string {
+	tag := regexp.MustCompile(`[^0-9A-Za-z-]+`).ReplaceAllString(filepath.Base(dir), "-")
+	return "0.0.0-" + strings.Trim(tag, "-")
+}
+
 // copyRustDriver copies the driver crate to dir with the SDK dependency
-// line rewritten, touching only files whose content changed (cargo
-// rebuilds on modification times). Cargo.lock is copied once, as the
-// starting point of the copy's own resolution.
+// line and the package's version rewritten (rustCopyVersion), touching
+// only files whose content changed (cargo rebuilds on modification
+// times). Cargo.lock is copied once, as the starting point of the copy's
+// own resolution.
 func copyRustDriver(src, dir, dependency string) error {
 	for _, name := range rustDriverFiles {
 		b, err := os.ReadFile(filepath.Join(src, name))
@@ -128,6 +145,10 @@ func copyRustDriver(src, dir, dependency string) error {
 				return fmt.Errorf("%s: no pinned %s dependency line to rewrite", filepath.Join(src, name), rustSDKCrate)
 			}
 			b = rustSDKDependency.ReplaceAllLiteral(b, []byte(dependency))
+			if !rustPackageVersion.Match(b) {
+				return fmt.Errorf("%s: no version = \"0.0.0\" line for the copy's own version", filepath.Join(src, name))
+			}
+			b = rustPackageVersion.ReplaceAllLiteral(b, []byte(`version = "`+rustCopyVersion(dir)+`"`))
 		}
 		if err := writeIfChanged(filepath.Join(dir, name), b); err != nil {
 			return err

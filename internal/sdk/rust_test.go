@@ -3,6 +3,7 @@ package sdk
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -34,11 +35,12 @@ func TestRustSDKCrateDir(t *testing.T) {
 }
 
 // An SDK_VERSION or SDK_SOURCE build differs from the pinned driver in the
-// SDK's dependency line only, written with default features off (the
-// default one downloads a CLI at build time).
+// SDK's dependency line, written with default features off (the default
+// one downloads a CLI at build time), and in its package version, which
+// keeps its outputs in the shared target directory apart from the others'.
 func TestCopyRustDriverRewritesOnlyTheSDKLine(t *testing.T) {
 	src := filepath.Join("..", "..", "drivers", "rust")
-	dst := t.TempDir()
+	dst := filepath.Join(t.TempDir(), "rust@1.0.27")
 	require.NoError(t, copyRustDriver(src, dst, rustDependencyLine(`version = "=1.0.27"`, true)))
 
 	before, err := os.ReadFile(filepath.Join(src, "Cargo.toml"))
@@ -47,8 +49,13 @@ func TestCopyRustDriverRewritesOnlyTheSDKLine(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, string(before), string(after))
 	assert.Contains(t, string(after), `github-copilot-sdk = { version = "=1.0.27", default-features = false, features = ["runtime"] }`)
-	assert.Equal(t, string(rustSDKDependency.ReplaceAll(before, nil)), string(rustSDKDependency.ReplaceAll(after, nil)),
-		"only the SDK's dependency line may change")
+	assert.Contains(t, string(after), "\nversion = \"0.0.0-rust-1-0-27\"\n")
+	unchanged := func(b []byte) string {
+		b = regexp.MustCompile(`(?m)^version = "0\.0\.0[^"]*"$`).ReplaceAll(b, nil)
+		return string(rustSDKDependency.ReplaceAll(b, nil))
+	}
+	assert.Equal(t, unchanged(before), unchanged(after), "only the SDK's dependency line and the version may change")
+	assert.Equal(t, "0.0.0-rust-source-4f591c5aa8fd", rustCopyVersion("/x/.cache/drivers/rust-source-4f591c5aa8fd"))
 	for _, name := range append(rustDriverFiles, "Cargo.lock") {
 		assert.FileExists(t, filepath.Join(dst, name))
 	}
@@ -56,7 +63,7 @@ func TestCopyRustDriverRewritesOnlyTheSDKLine(t *testing.T) {
 	// A Cargo.toml without the pinned line cannot be rewritten: say so.
 	broken := t.TempDir()
 	for _, name := range rustDriverFiles {
-		write := []byte("[package]\n")
+		write := []byte("[package]\nversion = \"0.0.0\"\n")
 		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(broken, name)), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(broken, name), write, 0o644))
 	}

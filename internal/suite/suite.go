@@ -459,7 +459,7 @@ func (u *setUp) scenarios(ctx context.Context) ([]expectations.Result, error) {
 	run := &suiteRun{expected: u.exp.For(u.version, u.known),
 		progress: newProgress(u.cfg.Output, u.cfg.Label(), filepath.Join(u.cfg.Root, "features"), u.cfg.Tags)}
 	run.env = steps.Env{StartDriver: u.drive, Hello: u.hello, ResultsDir: u.dir, RuntimeKind: u.cfg.Runtime, StdioShim: u.shim, Runner: u.cfg.Runner,
-		RealOpts: u.realOpts, SharedReal: u.shared, Gate: &gate.Gate{}, Finished: run.finished}
+		RealOpts: u.realOpts, SharedReal: u.shared, Gate: &gate.Gate{Times: os.Getenv(gate.TimesEnv), Label: u.cfg.Label()}, Finished: run.finished}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + u.cfg.Label(),
 		ScenarioInitializer: func(sctx *godog.ScenarioContext) { steps.Initialize(sctx, &run.env) },

@@ -22,6 +22,13 @@ import (
 const (
 	Phase = "phase" // a step of make test (vet, unit tests, features, mutants, ...)
 	Build = "build" // one SDK build's run within the features phase
+	// Alone is one @serial scenario's turn alone on the machine
+	// (internal/gate): Wall is how long it had the machine, Waited how long
+	// it waited for the scenarios running before it to end.
+	Alone = "alone"
+	// Held is a scenario that waited at the gate behind a turn alone
+	// (Waited; recorded from 1 s on).
+	Held = "held"
 )
 
 // Record is one timed part.
@@ -37,6 +44,8 @@ type Record struct {
 	// make test runs two lanes at once, so phases overlap: its own wall
 	// time is from the first start to the last end.
 	Start float64 `json:"startUnix,omitempty"`
+	// Waited is, for Alone and Held, the time spent waiting at the gate.
+	Waited float64 `json:"waitedSeconds,omitempty"`
 }
 
 // Dir is where a run's records accumulate, under the results folder.
@@ -90,6 +99,9 @@ func Read(dir string) ([]Record, error) {
 type Report struct {
 	Phases []Record `json:"phases"`
 	Builds []Record `json:"builds"`
+	// Gate are the turns alone on the machine and the waits behind them
+	// (internal/gate), one record each.
+	Gate []Record `json:"gate,omitempty"`
 	// Counts are the scenario counts of each run the make test wrote
 	// (results/<label>/verdict.json), to compare with another make test's
 	// (go run ./internal/cmd/testtimes -compare <its test-times.json>).
@@ -101,9 +113,12 @@ func Gather(dir string) (Report, error) {
 	records, err := Read(dir)
 	var r Report
 	for _, rec := range records {
-		if rec.Kind == Build {
+		switch rec.Kind {
+		case Build:
 			r.Builds = append(r.Builds, rec)
-		} else {
+		case Alone, Held:
+			r.Gate = append(r.Gate, rec)
+		default:
 			r.Phases = append(r.Phases, rec)
 		}
 	}
@@ -159,4 +174,29 @@ func (r Report) Slowest(w io.Writer, n int) {
 		}
 		fmt.Fprintf(w, "  %-6s %-60s %7.0f s wall %7.0f s CPU%s\n", rec.Kind, rec.Name, rec.Wall, rec.CPU, status)
 	}
+}
+
+// GateSummary writes what the machine-wide gate cost: the @serial
+// scenarios' turns alone, the time each waited for the machine to empty
+// (while it waits, no scenario starts), and the waits of the scenarios
+// held back behind them.
+func (r Report) GateSummary(w io.Writer) {
+	var turns, held int
+	var alone, emptying, behind float64
+	for _, g := range r.Gate {
+		switch g.Kind {
+		case Alone:
+			turns++
+			alone += g.Wall
+			emptying += g.Waited
+		case Held:
+			held++
+			behind += g.Waited
+		}
+	}
+	if turns == 0 && held == 0 {
+		return
+	}
+	fmt.Fprintf(w, "the gate: %d turns alone on the machine (@serial) took %.0f s, after %.0f s of waiting for the scenarios before them to end; %d scenarios waited %.0f s in all behind them\n",
+		turns, alone, emptying, held, behind)
 }

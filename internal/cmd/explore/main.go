@@ -105,7 +105,7 @@ func exploreBuild(ctx context.Context, root string, b build.Build, c explore.Con
 	// The one build spelling (package build), so the replay names exactly
 	// this build.
 	replay := "make explore SDK=" + b.String()
-	r := &explore.Runner{StartDriver: start, Hello: hello, Known: known, Gate: &gate.Gate{}}
+	r := &explore.Runner{StartDriver: start, Hello: hello, Known: known, Gate: &gate.Gate{Times: os.Getenv(gate.TimesEnv), Label: "explore " + hello.SDK}}
 	c.Replay = replay + " SEED=%d N=1"
 	sum, err := r.Explore(ctx, c)
 	if err != nil {

@@ -59,6 +59,7 @@ func main() {
 		fail(err)
 	}
 	report.Slowest(os.Stdout, *n)
+	report.GateSummary(os.Stdout)
 	fmt.Printf("where make test's time went, per phase and per build: %s\n", out)
 }
 
