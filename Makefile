@@ -131,9 +131,12 @@ rule-tables: ## rewrite the rule tables of README.md and CONTRACT.md from the fe
 # the year), so that a set too slow for every run is covered in rotation.
 MUTANT_PARTS ?=
 MUTANT_PART  ?=
+# How many SDKs' mutants run side by side (each SDK's one after another:
+# they edit one copy of it); make test runs 2, beside its other lanes.
+MUTANTS_AT_ONCE ?= 1
 
 mutants: setup ## copies of $(SDK)'s pinned release broken one rule at a time (mutants/<sdk>.yaml), each of which the suite must catch; prints a score, writes results/mutants/<sdk>.json
-	$(GO) run ./internal/cmd/mutants -sdk '$(SDK)' -parts '$(MUTANT_PARTS)' -part '$(MUTANT_PART)'
+	$(GO) run ./internal/cmd/mutants -sdk '$(SDK)' -parts '$(MUTANT_PARTS)' -part '$(MUTANT_PART)' -at-once '$(MUTANTS_AT_ONCE)'
 
 mutants-check: ## check that every mutant of $(SDK) still applies to its pinned release (runs no scenario)
 	$(GO) run ./internal/cmd/mutants -check -sdk '$(SDK)'
@@ -240,7 +243,7 @@ test-lane-more:
 test-lane-checks-in-turn:
 	$(call timed,unit-tests) env CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 30m -skip '^TestConformance$$' ./...
 	$(call timed,ci-matrix-sdk) $(MAKE) --no-print-directory ci-matrix-sdk
-	$(call timed,mutants) $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
+	$(call timed,mutants) $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) MUTANTS_AT_ONCE=2 SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
 
 test-lane-more-in-turn:
 	$(call timed,fuzz-short) $(MAKE) --no-print-directory fuzz-short

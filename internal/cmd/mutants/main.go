@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"conformance/internal/build"
@@ -27,6 +28,7 @@ func main() {
 	parts := flag.String("parts", "", "comma-separated sdk=N: run only one N-th of that SDK's mutants, in rotation (for CI)")
 	check := flag.Bool("check", false, "only check that every mutant's edits apply to its SDK; run nothing")
 	part := flag.String("part", "", "which part to run (a number, taken modulo N); default: the day of the year, so that consecutive daily runs cover every part")
+	atOnce := flag.Int("at-once", 1, "how many SDKs' mutants run side by side (each SDK's own mutants run one after another: they edit one copy of its SDK)")
 	flag.Parse()
 	defer procgroup.KillAll()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -54,53 +56,84 @@ func main() {
 	if err != nil {
 		fail("%v", err)
 	}
-	ok := true
-	for _, b := range builds {
-		name := b.SDK
-		logPath := filepath.Join(resultsDir, name+".log")
-		log, err := os.Create(logPath)
-		if err != nil {
-			fail("%v", err)
-		}
-		o := mutants.Options{SDK: name, Root: abs, Progress: os.Stdout, Log: log, Version: b.Version, Source: b.Source}
-		if o.Source != "" {
-			if o.Source, err = filepath.Abs(o.Source); err != nil {
-				fail("%v", err)
-			}
-		}
-		if *check {
-			err := mutants.Check(ctx, o)
-			log.Close()
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "mutants: %s: %v\n", name, err)
-				ok = false
-			} else {
-				fmt.Printf("%s: every mutant applies\n", name)
-			}
-			continue
-		}
-		if p := split[name]; p > 1 {
-			o.Parts, o.Part = p, n%p
-		}
-		score, err := mutants.Run(ctx, o)
-		log.Close()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "mutants: %s: %v (the runs' output: %s)\n", name, err, logPath)
-			ok = false
-			continue
-		}
-		score.Print(os.Stdout)
-		if err := score.Write(resultsDir); err != nil {
-			fail("%v", err)
-		}
-		if !score.OK() {
-			fmt.Printf("  %s: the suite did not tell every copy apart; the runs' output is in %s\n", name, logPath)
-			ok = false
-		}
+	if *atOnce < 1 {
+		fail("-at-once %d: at least 1", *atOnce)
 	}
+	// Each SDK's mutants edit one copy of that SDK in turn, so an SDK's
+	// runs are one after another; different SDKs' copies, drivers and
+	// results are apart, so SDKs run side by side (their progress lines
+	// name their SDK; a score table is printed whole).
+	var (
+		mu   sync.Mutex
+		ok   = true
+		wg   sync.WaitGroup
+		sema = make(chan struct{}, *atOnce)
+	)
+	failed := func() { mu.Lock(); ok = false; mu.Unlock() }
+	for _, b := range builds {
+		wg.Add(1)
+		sema <- struct{}{}
+		go func() {
+			defer func() { <-sema; wg.Done() }()
+			if !runSDK(ctx, b, abs, resultsDir, *check, split, n, &mu) {
+				failed()
+			}
+		}()
+	}
+	wg.Wait()
 	if !ok {
 		os.Exit(1)
 	}
+}
+
+// runSDK runs (or with check, checks) one SDK's mutants and reports
+// whether the suite told every copy apart.
+func runSDK(ctx context.Context, b build.Build, abs, resultsDir string, check bool, split map[string]int, n int, mu *sync.Mutex) bool {
+	name := b.SDK
+	logPath := filepath.Join(resultsDir, name+".log")
+	log, err := os.Create(logPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mutants: %s: %v\n", name, err)
+		return false
+	}
+	o := mutants.Options{SDK: name, Root: abs, Progress: os.Stdout, Log: log, Version: b.Version, Source: b.Source}
+	if o.Source != "" {
+		if o.Source, err = filepath.Abs(o.Source); err != nil {
+			fmt.Fprintf(os.Stderr, "mutants: %s: %v\n", name, err)
+			return false
+		}
+	}
+	if check {
+		err := mutants.Check(ctx, o)
+		log.Close()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "mutants: %s: %v\n", name, err)
+			return false
+		}
+		fmt.Printf("%s: every mutant applies\n", name)
+		return true
+	}
+	if p := split[name]; p > 1 {
+		o.Parts, o.Part = p, n%p
+	}
+	score, err := mutants.Run(ctx, o)
+	log.Close()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mutants: %s: %v (the runs' output: %s)\n", name, err, logPath)
+		return false
+	}
+	mu.Lock()
+	score.Print(os.Stdout)
+	mu.Unlock()
+	if err := score.Write(resultsDir); err != nil {
+		fmt.Fprintf(os.Stderr, "mutants: %s: %v\n", name, err)
+		return false
+	}
+	if !score.OK() {
+		fmt.Printf("  %s: the suite did not tell every copy apart; the runs' output is in %s\n", name, logPath)
+		return false
+	}
+	return true
 }
 
 func parseParts(s string) (map[string]int, error) {
