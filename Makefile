@@ -62,8 +62,9 @@ export PATH := $(PATH):/usr/local/go/bin:$(HOME)/.cargo/bin
 # machine has, so it checks nothing more than Go.
 # The SDKs a build list names are asked of internal/cmd/plan, which reads
 # it as every command does (package build); a bad spelling fails there,
-# with the one message that lists the known SDKs.
-PLAN = $(GO) run ./internal/cmd/plan
+# with the one message that lists the known SDKs. PLAN may be a built
+# plan command instead (internal/docs' test: hundreds of make -n).
+PLAN ?= $(GO) run ./internal/cmd/plan
 sdk_names = $(shell $(PLAN) sdk-names '$(1)')
 SETUP_PARTS ?= $(call sdk_names,$(SDK))
 conformance bench: SETUP_PARTS = $(call sdk_names,$(SDK)) $(if $(filter container,$(RUNNER)),container)

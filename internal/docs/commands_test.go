@@ -1,12 +1,14 @@
 package docs
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -115,16 +117,44 @@ func markdownFiles(t *testing.T) []string {
 	return files
 }
 
+// planCommand is internal/cmd/plan built once for every dry run: the
+// Makefile asks it for its build lists at each make -n, and hundreds of
+// go run of it were most of this test's time.
+var planCommand = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "docs-plan-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "plan")
+	cmd := exec.Command("go", "build", "-o", path, "./internal/cmd/plan")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./internal/cmd/plan: %v\n%s", err, out)
+	}
+	return path, nil
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if path, err := planCommand(); err == nil {
+		os.RemoveAll(filepath.Dir(path))
+	}
+	os.Exit(code)
+}
+
 func dryRun(t *testing.T, script string) (string, error) {
 	t.Helper()
+	plan, err := planCommand()
+	require.NoError(t, err)
 	cmd := exec.Command("sh", "-c", script)
 	cmd.Dir = root
 	// A parent make's flags (make unit, make test) must not reach this one.
 	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); k != "MAKEFLAGS" && k != "MFLAGS" && k != "MAKELEVEL" {
+		if k, _, _ := strings.Cut(kv, "="); k != "MAKEFLAGS" && k != "MFLAGS" && k != "MAKELEVEL" && k != "PLAN" {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	cmd.Env = append(cmd.Env, "PLAN="+plan)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
