@@ -72,7 +72,10 @@ func TestTheReusableWorkflowRehearsal(t *testing.T) {
 			[]string{"**did not run**", "SDK install", "TOMLDecodeError"}},
 	} {
 		t.Run("PR "+pr.number+" "+pr.branch, func(t *testing.T) {
-			workspace := filepath.Join(base, "workspace")
+			// Each pull request's job in a workspace of its own, all three at
+			// once, as a hosted runner runs each on a machine of its own.
+			t.Parallel()
+			workspace := filepath.Join(base, "pr-"+pr.number)
 			require.NoError(t, os.RemoveAll(workspace))
 			require.NoError(t, os.MkdirAll(workspace, 0o755))
 			sdkDir := filepath.Join(workspace, "sdk")
