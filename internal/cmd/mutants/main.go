@@ -6,10 +6,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -28,7 +30,7 @@ func main() {
 	parts := flag.String("parts", "", "comma-separated sdk=N: run only one N-th of that SDK's mutants, in rotation (for CI)")
 	check := flag.Bool("check", false, "only check that every mutant's edits apply to its SDK; run nothing")
 	part := flag.String("part", "", "which part to run (a number, taken modulo N); default: the day of the year, so that consecutive daily runs cover every part")
-	atOnce := flag.Int("at-once", 1, "how many SDKs' mutants run side by side (each SDK's own mutants run one after another: they edit one copy of its SDK)")
+	atOnce := flag.Int("at-once", 1, "how many SDKs' mutants run side by side, each SDK in a process of its own (each SDK's own mutants run one after another: they edit one copy of its SDK)")
 	flag.Parse()
 	defer procgroup.KillAll()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -59,31 +61,62 @@ func main() {
 	if *atOnce < 1 {
 		fail("-at-once %d: at least 1", *atOnce)
 	}
-	// Each SDK's mutants edit one copy of that SDK in turn, so an SDK's
-	// runs are one after another; different SDKs' copies, drivers and
-	// results are apart, so SDKs run side by side (their progress lines
-	// name their SDK; a score table is printed whole).
+	ok := true
+	if *atOnce > 1 && len(builds) > 1 && !*check {
+		ok = runApart(ctx, builds, *atOnce, append(os.Args[1:], "-part", strconv.Itoa(n)))
+	} else {
+		var mu sync.Mutex
+		for _, b := range builds {
+			ok = runSDK(ctx, b, abs, resultsDir, *check, split, n, &mu) && ok
+		}
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+// runApart runs each SDK's mutants in a process of its own, atOnce at a
+// time, and prints each one's output whole when it ends. Each SDK's
+// mutants edit one copy of that SDK in turn, so an SDK's runs are one
+// after another; different SDKs' copies, drivers and results are apart.
+// Processes, not goroutines: a suite run stops every process group its
+// process started when it ends (procgroup.KillAll, its safety net), which
+// would stop another SDK's drivers mid-run. A child shares this process's
+// group, so Ctrl-C reaches it as it reaches this one.
+func runApart(ctx context.Context, builds []build.Build, atOnce int, args []string) bool {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mutants: %v\n", err)
+		return false
+	}
 	var (
 		mu   sync.Mutex
 		ok   = true
 		wg   sync.WaitGroup
-		sema = make(chan struct{}, *atOnce)
+		sema = make(chan struct{}, atOnce)
 	)
-	failed := func() { mu.Lock(); ok = false; mu.Unlock() }
 	for _, b := range builds {
 		wg.Add(1)
 		sema <- struct{}{}
 		go func() {
 			defer func() { <-sema; wg.Done() }()
-			if !runSDK(ctx, b, abs, resultsDir, *check, split, n, &mu) {
-				failed()
+			var out bytes.Buffer
+			cmd := exec.CommandContext(ctx, self, append(append([]string(nil), args...), "-sdk", b.String(), "-at-once", "1")...)
+			cmd.Stdout, cmd.Stderr = &out, &out
+			cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+			cmd.WaitDelay = 30 * time.Second
+			err := cmd.Run()
+			mu.Lock()
+			defer mu.Unlock()
+			os.Stdout.Write(out.Bytes())
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "mutants: %s: %v\n", b, err)
+				ok = false
 			}
 		}()
 	}
 	wg.Wait()
-	if !ok {
-		os.Exit(1)
-	}
+	return ok
 }
 
 // runSDK runs (or with check, checks) one SDK's mutants and reports
