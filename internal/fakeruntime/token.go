@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
@@ -92,6 +93,11 @@ func (r *Runtime) ask(ctx context.Context, routeSession string, params any, what
 		return answer, fmt.Errorf("the SDK did not answer providerToken.getToken %s within %s", what, timeout)
 	case errors.Is(err, jsonrpc2.ErrClosed):
 		return answer, fmt.Errorf("the SDK closed the connection instead of answering providerToken.getToken %s", what)
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		// The request was written after the SDK closed its end and before
+		// the runtime's reader saw the end: the same cause, told by the
+		// write.
+		return answer, fmt.Errorf("the SDK closed the connection instead of answering providerToken.getToken %s (%v)", what, err)
 	case err != nil:
 		return answer, fmt.Errorf("providerToken.getToken %s: %w", what, err)
 	}
