@@ -205,7 +205,7 @@ test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(
 	$(call timed,cross) $(MAKE) --no-print-directory cross
 	$(call timed,lint-workflows) $(MAKE) --no-print-directory lint-workflows
 	$(call timed,docker-base-images) $(MAKE) --no-print-directory docker-base-images BASE_IMAGE_SDKS='$(BASE_IMAGE_SDKS)'
-	@echo "test: three lanes at once: the features; the unit tests, the rehearsal and the mutants; the fuzzing, the explorer and the containers (the last two lanes' output follows when each ends: results/logs/)"
+	@echo "test: three lanes at once: the features; the unit tests, the rehearsal and the mutants; the fuzzing, the containers and the explorer (the last two lanes' output follows when each ends: results/logs/)"
 	$(call timed,lanes) env GATE_TIMES='$(CURDIR)/$(TIMES_DIR)' $(MAKE) --no-print-directory -j3 test-features test-lane-checks test-lane-more
 	$(call timed,check-reports) $(MAKE) --no-print-directory check-reports
 	$(call timed,docker-clean) $(MAKE) --no-print-directory docker-clean
@@ -219,7 +219,7 @@ test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(
 # other two lanes fill the features' idle time. Lane 1: the features of
 # every build, then the differential check, which reads their results.
 # Lane 2: the unit tests, the reusable workflow's rehearsal, the mutants.
-# Lane 3: the fuzzing, the explorer, the containers. check-reports comes
+# Lane 3: the fuzzing, the containers, the explorer. check-reports comes
 # after all three (a run still going has an unfinished record), and
 # docker-clean with the check that no container is left (lane 2's unit
 # tests run containers too). Every
@@ -246,10 +246,13 @@ test-lane-checks-in-turn:
 	$(call timed,ci-matrix-sdk) $(MAKE) --no-print-directory ci-matrix-sdk
 	$(call timed,mutants) $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) MUTANTS_AT_ONCE=2 SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
 
+# The containers before the explorer: the explorer needs every pinned
+# driver, and Rust's compiles for a long while in a fresh checkout (lane 1
+# holds its preparation), while the containers build their own.
 test-lane-more-in-turn:
 	$(call timed,fuzz-short) $(MAKE) --no-print-directory fuzz-short
-	$(call timed,explore) $(MAKE) --no-print-directory explore-test
 	$(call timed,containers) $(MAKE) --no-print-directory test-container-runs
+	$(call timed,explore) $(MAKE) --no-print-directory explore-test
 
 # make test leaves no engine behind: it stops a dockerd that docker/engine.sh
 # started during the run (one that answered before is left alone).
