@@ -105,9 +105,9 @@ func (e *UnavailablePackageError) Is(target error) bool { return target == ErrNo
 // Each build is kept in its own folder (.cache/drivers/java, java@<v>,
 // java-source) in stages, the classpath, the compiled driver and its
 // class-data archive (javaArchive), each with a stamp of what it was made
-// from and reused while that is unchanged: a warm start runs neither Maven nor javac (about 15 ms, most
-// of it hashing an SDK checkout), and an edit of Driver.java reruns javac
-// only.
+// from and reused while that is unchanged: a warm start runs neither
+// Maven nor javac (about 15 ms, most of it hashing an SDK checkout), and
+// an edit of Driver.java reruns javac only.
 func prepareJava(ctx context.Context, o Options) (driver.Command, error) {
 	src := o.driverDir("java")
 	repo := o.cacheDir("java-m2")
@@ -179,17 +179,19 @@ func prepareJava(ctx context.Context, o Options) (driver.Command, error) {
 	// (AppCDS): remade with the classes. Without them (a JDK that cannot
 	// make one) the driver runs from its classes, as it did before.
 	jar, archive := filepath.Join(dir, "driver.jar"), filepath.Join(dir, "driver.jsa")
-	if !stamped(archive+".from", driverStamp) || !exists(jar) || !exists(archive) {
+	archived := stamped(archive+".from", driverStamp) && exists(jar) && exists(archive)
+	if !archived {
 		err := rebuild(archive+".from", driverStamp, func() error {
 			return javaArchive(ctx, o, dir, classes, classpath, jar, archive)
 		})
 		if err != nil {
 			fmt.Fprintf(o.Log, "java: no class-data archive of the driver (it runs without one): %v\n", err)
 		}
+		archived = err == nil
 	}
 	args := append([]string(nil), javaDriverFlags...)
 	cp := classes + string(os.PathListSeparator) + classpath
-	if stamped(archive+".from", driverStamp) {
+	if archived {
 		cp = jar + string(os.PathListSeparator) + classpath
 		args = append(args, javaArchiveFlags(archive)...)
 	}
@@ -203,8 +205,12 @@ func prepareJava(ctx context.Context, o Options) (driver.Command, error) {
 // so on stderr: the JVM's log goes to stdout by default, which is the
 // driver's protocol stream.
 func javaArchiveFlags(archive string) []string {
-	return []string{"-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning:stderr"}
+	return append([]string{"-XX:SharedArchiveFile=" + archive, "-Xshare:auto"}, javaLogToStderr...)
 }
+
+// javaLogToStderr sends the JVM's own log (warnings and errors) to stderr
+// rather than its default, stdout: the driver's protocol stream.
+var javaLogToStderr = []string{"-Xlog:disable", "-Xlog:all=warning:stderr"}
 
 // javaArchive puts the compiled driver in a jar (a class-data archive
 // takes jars only) and archives the classes a driver loads to answer
@@ -228,9 +234,9 @@ func javaArchive(ctx context.Context, o Options, dir, classes, classpath, jar, a
 	if err := os.Rename(tmpJar, jar); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "java", append(append([]string(nil), javaDriverFlags...),
-		"-XX:ArchiveClassesAtExit="+tmpArchive, "-Xlog:disable", "-Xlog:all=warning:stderr",
-		"-cp", jar+string(os.PathListSeparator)+classpath, "conformance.Driver")...)
+	args := append(append(append([]string(nil), javaDriverFlags...), javaLogToStderr...),
+		"-XX:ArchiveClassesAtExit="+tmpArchive, "-cp", jar+string(os.PathListSeparator)+classpath, "conformance.Driver")
+	cmd := exec.CommandContext(ctx, "java", args...)
 	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(`{"id": 1, "cmd": "hello"}` + "\n")
 	cmd.Stderr = o.Log

@@ -125,9 +125,12 @@ var rustPackageVersion = regexp.MustCompile(`(?m)^version = "0\.0\.0"$`)
 // every switch between them (the pinned build after rust@1.0.4: "the
 // rerun-if-changed instructions changed", two minutes of compiling).
 func rustCopyVersion(dir string) string {
-	tag := regexp.MustCompile(`[^0-9A-Za-z-]+`).ReplaceAllString(filepath.Base(dir), "-")
+	tag := notInPreRelease.ReplaceAllString(filepath.Base(dir), "-")
 	return "0.0.0-" + strings.Trim(tag, "-")
 }
+
+// notInPreRelease matches what a semver pre-release tag may not hold.
+var notInPreRelease = regexp.MustCompile(`[^0-9A-Za-z-]+`)
 
 // copyRustDriver copies the driver crate to dir with the SDK dependency
 // line and the package's version rewritten (rustCopyVersion), touching

@@ -65,9 +65,8 @@ func main() {
 	if *atOnce > 1 && len(builds) > 1 && !*check {
 		ok = runApart(ctx, builds, *atOnce, append(os.Args[1:], "-part", strconv.Itoa(n)))
 	} else {
-		var mu sync.Mutex
 		for _, b := range builds {
-			ok = runSDK(ctx, b, abs, resultsDir, *check, split, n, &mu) && ok
+			ok = runSDK(ctx, b, abs, resultsDir, *check, split, n) && ok
 		}
 	}
 	if !ok {
@@ -121,7 +120,7 @@ func runApart(ctx context.Context, builds []build.Build, atOnce int, args []stri
 
 // runSDK runs (or with check, checks) one SDK's mutants and reports
 // whether the suite told every copy apart.
-func runSDK(ctx context.Context, b build.Build, abs, resultsDir string, check bool, split map[string]int, n int, mu *sync.Mutex) bool {
+func runSDK(ctx context.Context, b build.Build, abs, resultsDir string, check bool, split map[string]int, n int) bool {
 	name := b.SDK
 	logPath := filepath.Join(resultsDir, name+".log")
 	log, err := os.Create(logPath)
@@ -155,9 +154,7 @@ func runSDK(ctx context.Context, b build.Build, abs, resultsDir string, check bo
 		fmt.Fprintf(os.Stderr, "mutants: %s: %v (the runs' output: %s)\n", name, err, logPath)
 		return false
 	}
-	mu.Lock()
 	score.Print(os.Stdout)
-	mu.Unlock()
 	if err := score.Write(resultsDir); err != nil {
 		fmt.Fprintf(os.Stderr, "mutants: %s: %v\n", name, err)
 		return false
