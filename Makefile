@@ -195,6 +195,13 @@ CONTAINERS_AT_ONCE ?= 2
 # Not under make -n (internal/docs checks the documents' commands so), which
 # still runs the lines that call $(MAKE): a dry run records nothing.
 TIMES_DIR = results/times
+# How long a @serial scenario of make test (and of a soak with builds side
+# by side) lets the other scenarios go on before it closes the machine to
+# them (internal/gate: Gate.Gather), so that the serial scenarios of the
+# runs side by side take their turns alone in batches: the machine then
+# empties for a batch, not for each of them. docs/ci.md says how it was
+# chosen.
+GATE_GATHER ?= 20s
 timed     = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,bash scripts/timed.sh $(TIMES_DIR) $(1))
 
 test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_GEN2_RUNTIMES) runtimes over $(TEST_GEN2_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) on $(TEST_GEN1_RUNTIMES) over $(TEST_GEN1_TRANSPORTS), $(BUILDS_AT_ONCE) builds at once, the mutants of $(TEST_MUTANT_SDKS) each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and $(TEST_CONTAINER_SOURCES) in containers (ci/plan.yaml); where the time went: results/test-times.json
@@ -206,7 +213,7 @@ test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(
 	$(call timed,lint-workflows) $(MAKE) --no-print-directory lint-workflows
 	$(call timed,docker-base-images) $(MAKE) --no-print-directory docker-base-images BASE_IMAGE_SDKS='$(BASE_IMAGE_SDKS)'
 	@echo "test: three lanes at once: the features; the unit tests, the rehearsal and the mutants; the fuzzing, the containers and the explorer (the last two lanes' output follows when each ends: results/logs/)"
-	$(call timed,lanes) env GATE_TIMES='$(CURDIR)/$(TIMES_DIR)' $(MAKE) --no-print-directory -j3 test-features test-lane-checks test-lane-more
+	$(call timed,lanes) env GATE_TIMES='$(CURDIR)/$(TIMES_DIR)' GATE_GATHER=$(GATE_GATHER) $(MAKE) --no-print-directory -j3 test-features test-lane-checks test-lane-more
 	$(call timed,check-reports) $(MAKE) --no-print-directory check-reports
 	$(call timed,docker-clean) $(MAKE) --no-print-directory docker-clean
 	bash docker/leftovers.sh
@@ -218,7 +225,9 @@ test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(
 # fuzzing and the explorer run for a fixed time whatever else runs: the
 # other two lanes fill the features' idle time. Lane 1: the features of
 # every build, then the differential check, which reads their results.
-# Lane 2: the unit tests, the reusable workflow's rehearsal, the mutants.
+# Lane 2: the unit tests (whose @serial scenarios, each a test's own,
+# take their turns without gathering others), the reusable workflow's
+# rehearsal, the mutants.
 # Lane 3: the fuzzing, the containers, the explorer. check-reports comes
 # after all three (a run still going has an unfinished record), and
 # docker-clean with the check that no container is left (lane 2's unit
@@ -242,7 +251,7 @@ test-lane-more:
 	$(call logged,lane-more) $(MAKE) --no-print-directory test-lane-more-in-turn
 
 test-lane-checks-in-turn:
-	$(call timed,unit-tests) env CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 30m -skip '^TestConformance$$' ./...
+	$(call timed,unit-tests) env -u GATE_GATHER CONTAINER_TEST_SDKS=$(TEST_IMAGE_SDKS) $(GO) test -count=1 -timeout 30m -skip '^TestConformance$$' ./...
 	$(call timed,ci-matrix-sdk) $(MAKE) --no-print-directory ci-matrix-sdk
 	$(call timed,mutants) $(MAKE) --no-print-directory mutants SDK=$(TEST_MUTANT_SDKS) MUTANT_PARTS=$(TEST_MUTANT_PARTS) MUTANTS_AT_ONCE=2 SDK_VERSION= SDK_SOURCE= SDK_SOURCE_VERSION= TAGS=
 
@@ -302,7 +311,7 @@ SOAK_TRANSPORTS = $(if $(filter file,$(origin TRANSPORT)),tcp$(comma)stdio,$(TRA
 SOAK_AT_ONCE = $(if $(filter command line environment,$(origin BUILDS_AT_ONCE)),$(BUILDS_AT_ONCE),1)
 
 soak: setup ## run the features N times (N=20) for $(SDK) on both runtimes and transports (narrow with RUNTIME, TRANSPORT, TAGS; BUILDS_AT_ONCE=4 runs the builds side by side as make test does); results/soak.json names the flaky scenarios
-	$(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -parallel '$(or $(PARALLEL),0)' -at-once $(SOAK_AT_ONCE) -out results/soak.json
+	$(if $(filter-out 1,$(SOAK_AT_ONCE)),GATE_GATHER=$(GATE_GATHER)) $(GO) run ./internal/cmd/soak -n $(N) -sdk '$(SDK)' -runtime '$(SOAK_RUNTIMES)' -transport '$(SOAK_TRANSPORTS)' -tags '$(TAGS)' -version '$(SDK_VERSION)' -source '$(SDK_SOURCE)' -parallel '$(or $(PARALLEL),0)' -at-once $(SOAK_AT_ONCE) -out results/soak.json
 
 # make explore: the contract explorer (docs/exploring.md). SEED is the
 # first workload's seed (empty: one from the clock, printed); N a number of

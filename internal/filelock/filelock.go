@@ -52,3 +52,29 @@ func hold(ctx context.Context, path, what string, exclusive bool) (func(), error
 	}
 	return func() { _ = l.Unlock() }, nil
 }
+
+// HeldShared reports whether some holder has path locked shared, without
+// waiting. An exclusive holder does not count: it would be one that only
+// looks (as Exclusive's wait does), for a moment.
+func HeldShared(path string) (bool, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		return false, err
+	}
+	l := flock.New(path)
+	free, err := l.TryLock()
+	if err != nil {
+		return false, fmt.Errorf("trying the lock file %s: %w", path, err)
+	}
+	if free {
+		_ = l.Unlock()
+		return false, nil
+	}
+	shared, err := l.TryRLock()
+	if err != nil {
+		return false, fmt.Errorf("trying the lock file %s shared: %w", path, err)
+	}
+	if shared {
+		_ = l.Unlock()
+	}
+	return shared, nil
+}

@@ -50,3 +50,30 @@ func TestExclusiveExcludesAndSharedShares(t *testing.T) {
 		t.Fatal("the shared holder still waits after the exclusive one released")
 	}
 }
+
+// HeldShared sees shared holders, and neither an exclusive holder (one
+// that only looks, for a moment) nor no holder at all.
+func TestHeldSharedSeesOnlySharedHolders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.lock")
+	ctx := context.Background()
+	held, err := HeldShared(path)
+	require.NoError(t, err)
+	assert.False(t, held, "no holder")
+
+	release, err := Exclusive(ctx, path, "q")
+	require.NoError(t, err)
+	held, err = HeldShared(path)
+	require.NoError(t, err)
+	assert.False(t, held, "an exclusive holder")
+	release()
+
+	release, err = Shared(ctx, path, "q")
+	require.NoError(t, err)
+	held, err = HeldShared(path)
+	require.NoError(t, err)
+	assert.True(t, held, "a shared holder")
+	release()
+	held, err = HeldShared(path)
+	require.NoError(t, err)
+	assert.False(t, held, "after the shared holder let go")
+}

@@ -6,6 +6,7 @@ package gate
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -29,11 +30,13 @@ const Timeout = 15 * time.Minute
 // It is a readers-writer lock at two levels. Within the process a
 // sync.RWMutex: a waiting serial scenario holds back the scenarios that
 // come after it (writer preference). Across processes (other runs of any
-// checkout on this machine) a pair of lock files in Dir, taken with flock
+// checkout on this machine) lock files in Dir, taken with flock
 // (github.com/gofrs/flock, which also does Windows' LockFileEx): every
 // scenario passes through the turnstile and then holds the gate shared; a
 // serial one holds the turnstile while it waits for the gate exclusively,
-// so scenarios of other runs that come after it wait too.
+// so scenarios of other runs that come after it wait too. Serial
+// scenarios that wait at the same time take their turns one after the
+// other before any other scenario comes in (queue).
 type Gate struct {
 	// Dir holds the lock files; empty: DefaultGateDir.
 	Dir string
@@ -42,7 +45,31 @@ type Gate struct {
 	// adds a record named Label: what the gate cost (make test sets it
 	// through TimesEnv).
 	Times, Label string
-	mu           sync.RWMutex
+	// Gather, if set, is how long a serial scenario lets the others go on
+	// before it closes the machine to them, so that the serial scenarios
+	// of the runs side by side gather and take their turns in one batch:
+	// the machine empties once for the batch, not once for each (make
+	// test sets it through GatherEnv; a run on its own needs no wait).
+	Gather time.Duration
+	mu     sync.RWMutex
+}
+
+// GatherEnv names the environment variable by which make test sets every
+// run's Gate.Gather, as a Go duration ("20s").
+const GatherEnv = "GATE_GATHER"
+
+// FromEnv is the Gate of a run labelled label, with what make test asks
+// of it through the environment (TimesEnv, GatherEnv).
+func FromEnv(label string) (*Gate, error) {
+	g := &Gate{Times: os.Getenv(TimesEnv), Label: label}
+	if v := os.Getenv(GatherEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > Timeout/2 {
+			return nil, fmt.Errorf("%s=%q: want a duration from 0s to %s, like 20s", GatherEnv, v, Timeout/2)
+		}
+		g.Gather = d
+	}
+	return g, nil
 }
 
 // TimesEnv names the environment variable by which make test asks every
@@ -77,12 +104,20 @@ func (g *Gate) Enter(ctx context.Context, serial bool) (leave func(), err error)
 		lock, unlock = g.mu.Lock, g.mu.Unlock
 	}
 	asked := time.Now()
-	lock()
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
+	// The queue comes before the process's own lock: a serial scenario
+	// queued while waiting for that lock would keep out a scenario that
+	// holds it shared and waits for the queue to empty.
+	dequeue, err := g.queue(ctx, serial)
+	if err != nil {
+		return nil, err
+	}
+	lock()
 	release, err := g.enterMachine(ctx, serial)
 	if err != nil {
 		unlock()
+		dequeue()
 		return nil, err
 	}
 	entered := time.Now()
@@ -92,6 +127,7 @@ func (g *Gate) Enter(ctx context.Context, serial bool) (leave func(), err error)
 	return sync.OnceFunc(func() {
 		release()
 		unlock()
+		dequeue()
 		if serial {
 			g.record(timings.Alone, asked, entered, time.Now())
 		}
@@ -108,15 +144,61 @@ func (g *Gate) record(kind string, asked, entered, left time.Time) {
 		Start: float64(entered.UnixMilli()) / 1000, Wall: left.Sub(entered).Seconds(), Waited: entered.Sub(asked).Seconds()})
 }
 
+// queue lets serial scenarios take their turns alone one after the
+// other, once the machine has emptied, rather than each emptying it
+// again: the scenarios that came in between would make every turn wait
+// for a machine full of them to end (about 9 s a turn in make test).
+//
+// A serial scenario joins the queue (holds its file shared) once it has
+// let the others go on for Gather, or at once when the queue already has
+// a member, and stays in it until its turn ends; any other scenario first
+// waits until the queue is empty (takes the file exclusively, and lets it
+// go). The queue is short (each SDK build has three serial scenarios per
+// runtime and transport), so the others wait for a few turns at most.
+func (g *Gate) queue(ctx context.Context, serial bool) (dequeue func(), err error) {
+	path := filepath.Join(g.dir(), "serial-queue.lock")
+	const what = "the machine-wide gate's queue of serial scenarios; a @serial scenario of a run on this machine may hang in it"
+	if !serial {
+		empty, err := filelock.Exclusive(ctx, path, what)
+		if err != nil {
+			return nil, err
+		}
+		empty()
+		return func() {}, nil
+	}
+	for gathered := time.Now().Add(g.Gather); time.Now().Before(gathered); {
+		formed, err := filelock.HeldShared(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		if formed {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("gathering serial scenarios for %s (lock file %s): %w", g.Gather, path, ctx.Err())
+		case <-time.After(gatherPoll):
+		}
+	}
+	return filelock.Shared(ctx, path, what)
+}
+
+// gatherPoll is how often a gathering serial scenario looks whether a
+// queue has formed that it can join.
+const gatherPoll = 50 * time.Millisecond
+
+func (g *Gate) dir() string {
+	if g.Dir == "" {
+		return DefaultGateDir()
+	}
+	return g.Dir
+}
+
 // enterMachine takes the machine-wide turn: the turnstile, then the gate
 // shared (or, for a serial scenario, exclusive while holding the
 // turnstile).
 func (g *Gate) enterMachine(ctx context.Context, serial bool) (release func(), err error) {
-	dir := g.Dir
-	if dir == "" {
-		dir = DefaultGateDir()
-	}
-	turnstile, gate := filepath.Join(dir, "turnstile.lock"), filepath.Join(dir, "gate.lock")
+	turnstile, gate := filepath.Join(g.dir(), "turnstile.lock"), filepath.Join(g.dir(), "gate.lock")
 	const hang = "; a scenario of another run on this machine may hang while holding it"
 	passed, err := filelock.Exclusive(ctx, turnstile, "the turnstile of the machine-wide gate"+hang)
 	if err != nil {

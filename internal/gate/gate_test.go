@@ -2,6 +2,7 @@ package gate
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
@@ -50,6 +51,89 @@ func TestGateKeepsSerialScenariosAloneAcrossRuns(t *testing.T) {
 	assertWaiting(t, lateIn, "run B's scenario while run A's serial one runs")
 	leaveSerial()
 	receive(t, lateIn, "run B's scenario after run A's serial one ended")()
+}
+
+// Serial scenarios that wait at the same time take their turns one after
+// the other: scenarios that ask in the meantime wait for the last of them,
+// so the machine empties once for all of them, not once for each.
+func TestSerialScenariosWaitingTogetherGoBeforeTheOthers(t *testing.T) {
+	dir := t.TempDir()
+	leaveRunning := mustEnter(t, &Gate{Dir: dir}, false)
+	serial := map[chan func()]bool{}
+	for range 3 {
+		serial[enterAsync(&Gate{Dir: dir}, true, 0)] = true
+	}
+	// Several after the serial ones, each of another run: one of them
+	// would come in between two turns if nothing held them back.
+	var late []chan func()
+	for range 8 {
+		late = append(late, enterAsync(&Gate{Dir: dir}, false, 50*time.Millisecond))
+	}
+	time.Sleep(100 * time.Millisecond)
+	leaveRunning()
+
+	for turn := 1; len(serial) > 0; turn++ {
+		leave := receiveAny(t, serial, fmt.Sprintf("serial turn %d of 3", turn))
+		for _, in := range late {
+			assertWaiting(t, in, fmt.Sprintf("a scenario that asked while three serial ones waited, during turn %d", turn))
+		}
+		leave()
+	}
+	for _, in := range late {
+		receive(t, in, "a scenario after the serial ones ended")()
+	}
+}
+
+// With Gather, a serial scenario lets the others go on for that long
+// before it closes the machine to them, unless a queue of serial ones has
+// formed, which it joins at once.
+func TestASerialScenarioGathersOthersBeforeItsTurn(t *testing.T) {
+	dir := t.TempDir()
+	gathering := &Gate{Dir: dir, Gather: 700 * time.Millisecond}
+	firstIn := enterAsync(gathering, true, 0)
+	time.Sleep(100 * time.Millisecond)
+	mustEnter(t, &Gate{Dir: dir}, false)() // let in while it gathers
+	assertWaiting(t, firstIn, "a serial scenario within its gathering time, on an empty machine")
+	leaveFirst := receive(t, firstIn, "a serial scenario after its gathering time")
+
+	// One that starts to gather now finds the queue and joins it.
+	joinedIn := enterAsync(&Gate{Dir: dir, Gather: time.Minute}, true, 0)
+	assertWaiting(t, joinedIn, "a serial scenario while another one runs")
+	leaveFirst()
+	receive(t, joinedIn, "a serial scenario that joined the queue, right after the turn before it")()
+}
+
+// The gathering time comes from the environment, as make test sets it.
+func TestFromEnv(t *testing.T) {
+	t.Setenv(TimesEnv, "/tmp/times")
+	t.Setenv(GatherEnv, "20s")
+	g, err := FromEnv("node")
+	require.NoError(t, err)
+	assert.Equal(t, &Gate{Times: "/tmp/times", Label: "node", Gather: 20 * time.Second}, g)
+
+	for _, bad := range []string{"soon", "-1s", "1h"} {
+		t.Setenv(GatherEnv, bad)
+		_, err := FromEnv("node")
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), GatherEnv+`="`+bad+`"`)
+	}
+}
+
+// receiveAny waits for one of the turns in ins and removes it from them.
+func receiveAny(t *testing.T, ins map[chan func()]bool, what string) func() {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		for in := range ins {
+			select {
+			case leave := <-in:
+				delete(ins, in)
+				return leave
+			default:
+			}
+		}
+	}
+	t.Fatalf("still waiting after 5 s: %s", what)
+	return nil
 }
 
 // Another process holding the gate (here flock(1), as another run would)

@@ -456,10 +456,14 @@ func (u *setUp) realRuntime(ctx context.Context) (err error) {
 // scenarios runs the features and returns their results; a run in which
 // no scenario ran is an error.
 func (u *setUp) scenarios(ctx context.Context) ([]expectations.Result, error) {
+	g, err := gate.FromEnv(u.cfg.Label())
+	if err != nil {
+		return nil, err
+	}
 	run := &suiteRun{expected: u.exp.For(u.version, u.known),
 		progress: newProgress(u.cfg.Output, u.cfg.Label(), filepath.Join(u.cfg.Root, "features"), u.cfg.Tags)}
 	run.env = steps.Env{StartDriver: u.drive, Hello: u.hello, ResultsDir: u.dir, RuntimeKind: u.cfg.Runtime, StdioShim: u.shim, Runner: u.cfg.Runner,
-		RealOpts: u.realOpts, SharedReal: u.shared, Gate: &gate.Gate{Times: os.Getenv(gate.TimesEnv), Label: u.cfg.Label()}, Finished: run.finished}
+		RealOpts: u.realOpts, SharedReal: u.shared, Gate: g, Finished: run.finished}
 	suite := godog.TestSuite{
 		Name:                "bearer-token-" + u.cfg.Label(),
 		ScenarioInitializer: func(sctx *godog.ScenarioContext) { steps.Initialize(sctx, &run.env) },

@@ -105,7 +105,11 @@ func exploreBuild(ctx context.Context, root string, b build.Build, c explore.Con
 	// The one build spelling (package build), so the replay names exactly
 	// this build.
 	replay := "make explore SDK=" + b.String()
-	r := &explore.Runner{StartDriver: start, Hello: hello, Known: known, Gate: &gate.Gate{Times: os.Getenv(gate.TimesEnv), Label: "explore " + hello.SDK}}
+	g, err := gate.FromEnv("explore " + hello.SDK)
+	if err != nil {
+		return false, err
+	}
+	r := &explore.Runner{StartDriver: start, Hello: hello, Known: known, Gate: g}
 	c.Replay = replay + " SEED=%d N=1"
 	sum, err := r.Explore(ctx, c)
 	if err != nil {
