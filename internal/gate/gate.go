@@ -113,6 +113,11 @@ func (g *Gate) Enter(ctx context.Context, serial bool) (leave func(), err error)
 	if err != nil {
 		return nil, err
 	}
+	if serial {
+		// What a turn alone costs the others begins here: the gathering
+		// before it held back no one.
+		asked = time.Now()
+	}
 	lock()
 	release, err := g.enterMachine(ctx, serial)
 	if err != nil {

@@ -197,6 +197,38 @@ func (r Report) GateSummary(w io.Writer) {
 	if turns == 0 && held == 0 {
 		return
 	}
-	fmt.Fprintf(w, "the gate: %d turns alone on the machine (@serial) took %.0f s, after %.0f s of waiting for the scenarios before them to end; %d scenarios waited %.0f s in all behind them\n",
-		turns, alone, emptying, held, behind)
+	fmt.Fprintf(w, "the gate: %d turns alone on the machine (@serial) took %.0f s, after %.0f s of waiting for the scenarios before them to end; %d scenarios waited %.0f s in all behind them; the machine was closed to new scenarios for %.0f s of the run\n",
+		turns, alone, emptying, held, behind, r.closed())
+}
+
+// closed is how long, in all, the machine was closed to new scenarios:
+// the union of the turns alone with the waits for the machine to empty
+// before them (turns of runs side by side overlap, and their batches
+// share one emptying).
+func (r Report) closed() float64 {
+	type span struct{ from, to float64 }
+	var spans []span
+	for _, g := range r.Gate {
+		if g.Kind == Alone {
+			spans = append(spans, span{g.Start - g.Waited, g.Start + g.Wall})
+		}
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].from < spans[j].from })
+	var total float64
+	var open *span
+	for i := range spans {
+		switch {
+		case open == nil:
+			open = &spans[i]
+		case spans[i].from <= open.to:
+			open.to = max(open.to, spans[i].to)
+		default:
+			total += open.to - open.from
+			open = &spans[i]
+		}
+	}
+	if open != nil {
+		total += open.to - open.from
+	}
+	return total
 }

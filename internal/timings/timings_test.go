@@ -94,3 +94,21 @@ func TestReadNamesTheBadLine(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "line 2")
 }
+
+// The gate's summary adds up its records; the machine counts as closed
+// once for turns whose waits and turns overlap (a batch of them).
+func TestGateSummary(t *testing.T) {
+	report := Report{Gate: []Record{
+		{Kind: Alone, Name: "node", Start: 110, Wall: 2, Waited: 10}, // closed 100..112
+		{Kind: Alone, Name: "go", Start: 112, Wall: 3, Waited: 11},   // 101..115: the same batch
+		{Kind: Alone, Name: "rust", Start: 200, Wall: 1, Waited: 4},  // 196..201
+		{Kind: Held, Name: "python", Start: 115, Waited: 14},
+	}}
+	var out bytes.Buffer
+	report.GateSummary(&out)
+	assert.Equal(t, "the gate: 3 turns alone on the machine (@serial) took 6 s, after 25 s of waiting for the scenarios before them to end; 1 scenarios waited 14 s in all behind them; the machine was closed to new scenarios for 20 s of the run\n", out.String())
+
+	out.Reset()
+	Report{}.GateSummary(&out)
+	assert.Empty(t, out.String(), "no gate records, no line")
+}
