@@ -104,7 +104,44 @@ public final class Driver {
     private final List<Invocation> invocations = new ArrayList<>(); // also the lock: callbacks run on the SDK's threads
     private final ArrayNode toolInvocations = JSON.createArrayNode(); // guarded by invocations, as tools run there too
 
+    /**
+     * The argument with which the suite runs the driver once, while it makes
+     * the class-data archive that later drivers start from
+     * (internal/sdk/java.go, javaArchive): the driver first loads every
+     * class of its classpath (the SDK, Jackson, the driver), so that the
+     * archive holds what a scenario loads, not only what a hello does. Not
+     * a protocol command: it changes no answer.
+     */
+    static final String LOAD_EVERY_CLASS = "--load-every-class";
+
+    private static void loadEveryClass() {
+        ClassLoader loader = Driver.class.getClassLoader();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (!entry.endsWith(".jar")) {
+                continue;
+            }
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(entry)) {
+                for (var e = jar.entries(); e.hasMoreElements();) {
+                    String name = e.nextElement().getName();
+                    if (!name.endsWith(".class") || name.startsWith("META-INF/") || name.endsWith("module-info.class")) {
+                        continue;
+                    }
+                    try {
+                        Class.forName(name.substring(0, name.length() - ".class".length()).replace('/', '.'), false, loader);
+                    } catch (Throwable missing) {
+                        // A class of an optional dependency that is not there: not needed.
+                    }
+                }
+            } catch (java.io.IOException e) {
+                System.err.println("reading " + entry + " for the class-data archive: " + e);
+            }
+        }
+    }
+
     public static void main(String[] argv) throws Exception {
+        if (argv.length == 1 && argv[0].equals(LOAD_EVERY_CLASS)) {
+            loadEveryClass();
+        }
         // stdout belongs to the protocol: keep a private stream on it and send
         // everything else that writes to System.out (the SDK included) to stderr.
         PrintStream answers = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
