@@ -47,12 +47,21 @@ RUN set -e; [ -n "$SDK_SOURCE" ] || exit 0; \
     cp target/copilot-sdk-java-*.jar /out/lib/; \
     rm -rf /sdk-source
 COPY drivers/java/src ./src
-RUN javac --release 17 -encoding UTF-8 -d /out/classes -cp '/out/lib/*' src/main/java/conformance/Driver.java
+RUN javac --release 17 -encoding UTF-8 -d /out/classes -cp '/out/lib/*' src/main/java/conformance/Driver.java \
+ && jar --create --file /out/driver.jar -C /out/classes . && rm -rf /out/classes
 
 FROM eclipse-temurin:17-jre
 COPY --from=build /out /driver
 LABEL conformance.driver=java
+# A class-data archive of every class of the driver's classpath, as the
+# local runner makes one (internal/sdk/java.go, javaArchive): each
+# scenario starts a driver, and the archive spares most of its class
+# loading. A JVM that cannot use it runs without it (-Xshare:auto), and
+# its log goes to stderr, never to the protocol's stdout.
+RUN printf '{"id": 1, "cmd": "hello"}\n' | java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:disable -Xlog:all=warning:stderr \
+      -XX:ArchiveClassesAtExit=/driver/driver.jsa -cp '/driver/driver.jar:/driver/lib/*' conformance.Driver --load-every-class >/dev/null \
+ && test -s /driver/driver.jsa
 USER nobody
 # The JVM options of a local driver (internal/sdk/java.go, javaDriverFlags):
 # a driver lives for one scenario, too short for C2 or a parallel collector.
-ENTRYPOINT ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", "/driver/classes:/driver/lib/*", "conformance.Driver"]
+ENTRYPOINT ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:SharedArchiveFile=/driver/driver.jsa", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning:stderr", "-cp", "/driver/driver.jar:/driver/lib/*", "conformance.Driver"]
