@@ -190,8 +190,9 @@ BUILDS_AT_ONCE ?= 4
 CONTAINERS_AT_ONCE ?= 2
 # make test records each phase's and each build's wall and CPU time here,
 # and (GATE_TIMES, internal/gate) each @serial scenario's turn alone on the
-# machine and the waits behind it, gathered at the end into
-# results/test-times.json (internal/timings).
+# machine and the waits behind it, and (machine.start, Linux) what every
+# core did, gathered at the end into results/test-times.json
+# (internal/timings).
 # Not under make -n (internal/docs checks the documents' commands so), which
 # still runs the lines that call $(MAKE): a dry run records nothing.
 TIMES_DIR = results/times
@@ -206,6 +207,7 @@ timed     = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,bash scripts/timed.
 
 test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_GEN2_RUNTIMES) runtimes over $(TEST_GEN2_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) on $(TEST_GEN1_RUNTIMES) over $(TEST_GEN1_TRANSPORTS), $(BUILDS_AT_ONCE) builds at once, the mutants of $(TEST_MUTANT_SDKS) each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and $(TEST_CONTAINER_SOURCES) in containers (ci/plan.yaml); where the time went: results/test-times.json
 	@rm -rf $(TIMES_DIR)
+	@mkdir -p $(TIMES_DIR) && { cat /proc/stat > $(TIMES_DIR)/machine.start 2>/dev/null || rm -f $(TIMES_DIR)/machine.start; }
 	@[ -z "$(TEST_MISSING_ARCHIVES)" ] || echo "note: no release source archive $(TEST_MISSING_ARCHIVES) (ci/plan.yaml's archives): those builds' features are not run"
 	$(call timed,setup) $(MAKE) --no-print-directory setup SETUP_PARTS='$(SETUP_PARTS)'
 	$(call timed,vet) $(MAKE) --no-print-directory vet

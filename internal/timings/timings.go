@@ -106,6 +106,8 @@ type Report struct {
 	// (results/<label>/verdict.json), to compare with another make test's
 	// (go run ./internal/cmd/testtimes -compare <its test-times.json>).
 	Counts []Count `json:"counts,omitempty"`
+	// Machine is what every core of the machine did meanwhile (Linux).
+	Machine *Machine `json:"machine,omitempty"`
 }
 
 // Gather reads the records in dir into a report.

@@ -54,12 +54,18 @@ func main() {
 	if report.Counts, err = timings.CountRuns(*results, report.FirstStart()); err != nil {
 		fmt.Fprintln(os.Stderr, "testtimes: no scenario counts:", err)
 	}
+	if m, ok, err := timings.MachineSince(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "testtimes: no machine-wide CPU time:", err)
+	} else if ok {
+		report.Machine = &m
+	}
 	out := filepath.Join(*results, "test-times.json")
 	if err := report.Write(out); err != nil {
 		fail(err)
 	}
 	report.Slowest(os.Stdout, *n)
 	report.GateSummary(os.Stdout)
+	report.MachineSummary(os.Stdout)
 	fmt.Printf("where make test's time went, per phase and per build: %s\n", out)
 }
 
