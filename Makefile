@@ -200,9 +200,9 @@ TIMES_DIR = results/times
 # by side) lets the other scenarios go on before it closes the machine to
 # them (internal/gate: Gate.Gather), so that the serial scenarios of the
 # runs side by side take their turns alone in batches: the machine then
-# empties for a batch, not for each of them. docs/ci.md says how it was
-# chosen.
-GATE_GATHER ?= 20s
+# empties for a batch, not for each of them; it stops waiting once no
+# scenario runs on the machine. docs/ci.md says how it was chosen.
+GATE_GATHER ?= 60s
 timed     = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,bash scripts/timed.sh $(TIMES_DIR) $(1))
 
 test: ## every test: unit tests, the features for $(TEST_GEN2_ENTRIES) on the $(TEST_GEN2_RUNTIMES) runtimes over $(TEST_GEN2_TRANSPORTS) and for $(TEST_GEN1_ENTRIES) on $(TEST_GEN1_RUNTIMES) over $(TEST_GEN1_TRANSPORTS), $(BUILDS_AT_ONCE) builds at once, the mutants of $(TEST_MUTANT_SDKS) each rule must catch, the differential check, and $(TEST_CONTAINER_SDKS) and $(TEST_CONTAINER_SOURCES) in containers (ci/plan.yaml); where the time went: results/test-times.json

@@ -53,28 +53,38 @@ func hold(ctx context.Context, path, what string, exclusive bool) (func(), error
 	return func() { _ = l.Unlock() }, nil
 }
 
-// HeldShared reports whether some holder has path locked shared, without
-// waiting. An exclusive holder does not count: it would be one that only
-// looks (as Exclusive's wait does), for a moment.
-func HeldShared(path string) (bool, error) {
+// Holders is who holds a lock file at one moment.
+type Holders int
+
+const (
+	Nobody       Holders = iota // free
+	SharedOnly                  // one or more shared holders
+	OneExclusive                // an exclusive holder
+)
+
+// Probe says who holds path, without waiting. An exclusive holder may be
+// one that only looks (as Probe itself, or Exclusive's wait), for a
+// moment.
+func Probe(path string) (Holders, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
-		return false, err
+		return Nobody, err
 	}
 	l := flock.New(path)
 	free, err := l.TryLock()
 	if err != nil {
-		return false, fmt.Errorf("trying the lock file %s: %w", path, err)
+		return Nobody, fmt.Errorf("trying the lock file %s: %w", path, err)
 	}
 	if free {
 		_ = l.Unlock()
-		return false, nil
+		return Nobody, nil
 	}
 	shared, err := l.TryRLock()
 	if err != nil {
-		return false, fmt.Errorf("trying the lock file %s shared: %w", path, err)
+		return Nobody, fmt.Errorf("trying the lock file %s shared: %w", path, err)
 	}
 	if shared {
 		_ = l.Unlock()
+		return SharedOnly, nil
 	}
-	return shared, nil
+	return OneExclusive, nil
 }

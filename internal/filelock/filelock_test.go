@@ -51,29 +51,30 @@ func TestExclusiveExcludesAndSharedShares(t *testing.T) {
 	}
 }
 
-// HeldShared sees shared holders, and neither an exclusive holder (one
-// that only looks, for a moment) nor no holder at all.
-func TestHeldSharedSeesOnlySharedHolders(t *testing.T) {
+// Probe tells no holder, shared holders and an exclusive holder apart.
+func TestProbeSaysWhoHoldsALock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "q.lock")
 	ctx := context.Background()
-	held, err := HeldShared(path)
-	require.NoError(t, err)
-	assert.False(t, held, "no holder")
+	probe := func(want Holders, what string) {
+		t.Helper()
+		got, err := Probe(path)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, what)
+	}
+	probe(Nobody, "no holder")
 
 	release, err := Exclusive(ctx, path, "q")
 	require.NoError(t, err)
-	held, err = HeldShared(path)
-	require.NoError(t, err)
-	assert.False(t, held, "an exclusive holder")
+	probe(OneExclusive, "an exclusive holder")
 	release()
 
 	release, err = Shared(ctx, path, "q")
 	require.NoError(t, err)
-	held, err = HeldShared(path)
+	release2, err := Shared(ctx, path, "q")
 	require.NoError(t, err)
-	assert.True(t, held, "a shared holder")
+	probe(SharedOnly, "two shared holders")
 	release()
-	held, err = HeldShared(path)
-	require.NoError(t, err)
-	assert.False(t, held, "after the shared holder let go")
+	probe(SharedOnly, "one shared holder left")
+	release2()
+	probe(Nobody, "after the shared holders let go")
 }

@@ -55,7 +55,7 @@ type Gate struct {
 }
 
 // GatherEnv names the environment variable by which make test sets every
-// run's Gate.Gather, as a Go duration ("20s").
+// run's Gate.Gather, as a Go duration ("60s").
 const GatherEnv = "GATE_GATHER"
 
 // FromEnv is the Gate of a run labelled label, with what make test asks
@@ -155,13 +155,17 @@ func (g *Gate) record(kind string, asked, entered, left time.Time) {
 // for a machine full of them to end (about 9 s a turn in make test).
 //
 // A serial scenario joins the queue (holds its file shared) once it has
-// let the others go on for Gather, or at once when the queue already has
-// a member, and stays in it until its turn ends; any other scenario first
-// waits until the queue is empty (takes the file exclusively, and lets it
-// go). The queue is short (each SDK build has three serial scenarios per
-// runtime and transport), so the others wait for a few turns at most.
+// let the others go on for Gather, at once when the queue already has a
+// member, and as soon as no scenario runs on the machine: then there is
+// no one to gather while waiting, and a run's last serial scenarios do
+// not wait for company that will not come. It stays in the queue until
+// its turn ends; any other scenario first waits until the queue is empty
+// (takes the file exclusively, and lets it go). The queue is short (each
+// SDK build has three serial scenarios per runtime and transport), so the
+// others wait for a few turns at most.
 func (g *Gate) queue(ctx context.Context, serial bool) (dequeue func(), err error) {
 	path := filepath.Join(g.dir(), "serial-queue.lock")
+	gate := filepath.Join(g.dir(), gateFile)
 	const what = "the machine-wide gate's queue of serial scenarios; a @serial scenario of a run on this machine may hang in it"
 	if !serial {
 		empty, err := filelock.Exclusive(ctx, path, what)
@@ -172,12 +176,19 @@ func (g *Gate) queue(ctx context.Context, serial bool) (dequeue func(), err erro
 		return func() {}, nil
 	}
 	for gathered := time.Now().Add(g.Gather); time.Now().Before(gathered); {
-		formed, err := filelock.HeldShared(path)
+		queued, err := filelock.Probe(path)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		if formed {
-			break
+		if queued == filelock.SharedOnly {
+			break // a queue has formed: join it
+		}
+		running, err := filelock.Probe(gate)
+		if err != nil {
+			return nil, fmt.Errorf("the machine-wide gate: %w", err)
+		}
+		if running == filelock.Nobody {
+			break // no scenario runs on the machine: no one to gather
 		}
 		select {
 		case <-ctx.Done():
@@ -187,6 +198,10 @@ func (g *Gate) queue(ctx context.Context, serial bool) (dequeue func(), err erro
 	}
 	return filelock.Shared(ctx, path, what)
 }
+
+// gateFile is the lock file every running scenario holds, shared, and a
+// serial one alone.
+const gateFile = "gate.lock"
 
 // gatherPoll is how often a gathering serial scenario looks whether a
 // queue has formed that it can join.
@@ -203,7 +218,7 @@ func (g *Gate) dir() string {
 // shared (or, for a serial scenario, exclusive while holding the
 // turnstile).
 func (g *Gate) enterMachine(ctx context.Context, serial bool) (release func(), err error) {
-	turnstile, gate := filepath.Join(g.dir(), "turnstile.lock"), filepath.Join(g.dir(), "gate.lock")
+	turnstile, gate := filepath.Join(g.dir(), "turnstile.lock"), filepath.Join(g.dir(), gateFile)
 	const hang = "; a scenario of another run on this machine may hang while holding it"
 	passed, err := filelock.Exclusive(ctx, turnstile, "the turnstile of the machine-wide gate"+hang)
 	if err != nil {

@@ -89,18 +89,39 @@ func TestSerialScenariosWaitingTogetherGoBeforeTheOthers(t *testing.T) {
 // formed, which it joins at once.
 func TestASerialScenarioGathersOthersBeforeItsTurn(t *testing.T) {
 	dir := t.TempDir()
+	leaveRunning := mustEnter(t, &Gate{Dir: dir}, false) // the machine is busy
 	gathering := &Gate{Dir: dir, Gather: 700 * time.Millisecond}
 	firstIn := enterAsync(gathering, true, 0)
 	time.Sleep(100 * time.Millisecond)
 	mustEnter(t, &Gate{Dir: dir}, false)() // let in while it gathers
-	assertWaiting(t, firstIn, "a serial scenario within its gathering time, on an empty machine")
-	leaveFirst := receive(t, firstIn, "a serial scenario after its gathering time")
+	assertWaiting(t, firstIn, "a serial scenario within its gathering time")
+	time.Sleep(700 * time.Millisecond) // its gathering time is up: it queues
+	lateIn := enterAsync(&Gate{Dir: dir}, false, 0)
+	assertWaiting(t, lateIn, "a scenario while a serial one is queued")
+	leaveRunning()
+	leaveFirst := receive(t, firstIn, "a serial scenario once the machine emptied")
 
 	// One that starts to gather now finds the queue and joins it.
 	joinedIn := enterAsync(&Gate{Dir: dir, Gather: time.Minute}, true, 0)
 	assertWaiting(t, joinedIn, "a serial scenario while another one runs")
 	leaveFirst()
 	receive(t, joinedIn, "a serial scenario that joined the queue, right after the turn before it")()
+	receive(t, lateIn, "a scenario after the serial ones")()
+}
+
+// A serial scenario stops gathering once no scenario runs on the machine:
+// waiting longer would gather no one (a run's last serial scenarios would
+// wait out the whole time for company that does not come).
+func TestASerialScenarioStopsGatheringOnAnEmptyMachine(t *testing.T) {
+	dir := t.TempDir()
+	leaveRunning := mustEnter(t, &Gate{Dir: dir}, false)
+	serialIn := enterAsync(&Gate{Dir: dir, Gather: time.Minute}, true, 0)
+	assertWaiting(t, serialIn, "a serial scenario gathering while another scenario runs")
+	leaveRunning()
+	receive(t, serialIn, "a serial scenario once no scenario runs, long before its gathering time is up")()
+
+	// On a machine empty from the start it does not gather at all.
+	receive(t, enterAsync(&Gate{Dir: dir, Gather: time.Minute}, true, 0), "a serial scenario on an empty machine")()
 }
 
 // The gathering time comes from the environment, as make test sets it.
