@@ -32,10 +32,10 @@ const javaTrainingTool = "lookup_fact"
 // Loading every class (--load-every-class) puts the classpath's classes
 // in the archive, but not what only running loads: the JDK's classes the
 // SDK uses (sockets, executors), and the classes the JVM spins for
-// lambdas. A JVM started from an archive that also holds those spent
-// about 0.93 of the CPU time in a java fake-runtime run of BT-1, BT-2,
-// BT-4 and BT-7 (farm-bench, 4 pairs, median, 2026-12-06); a java build
-// starts hundreds of drivers. Nothing of the run is judged: an error
+// lambdas. With an archive that also holds those, a java fake-runtime
+// run of BT-1, BT-2, BT-4 and BT-7 took 0.90 of the CPU time it took with
+// one of the classpath's classes only (farm-bench, 5 pairs, median,
+// 2026-12-06); a java build starts hundreds of drivers. Nothing of the run is judged: an error
 // only means the archive is made the plain way.
 func javaTrain(ctx context.Context, c driver.Command, log io.Writer) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, javaTrainingTimeout)
