@@ -292,11 +292,18 @@ FUZZTIME     ?= 1m
 # Go spends up to a minute shrinking each new interesting input, which
 # under load would use a short run's whole time; a few seconds is enough.
 FUZZMINIMIZETIME ?= 5s
+# The Go toolchain the fuzzing runs on. Go 1.26's fuzz coordinator can end
+# a time-bounded run that found nothing with a failure, "context deadline
+# exceeded", when -fuzztime runs out while a worker is busy (a loaded
+# machine: make test's other lanes); golang/go#75804, fixed in Go 1.27.
+# The go command fetches this version from the Go module proxy on first
+# use (about 76 MB, once per machine). Empty: the go on PATH (GO).
+FUZZ_GOTOOLCHAIN ?= go1.27.3
 
 fuzz: ## fuzz each parser of hostile input for $(FUZZTIME) (FUZZTIME=10m for longer); a finding lands in the package's testdata/fuzz
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; echo "fuzz: $$fn ($$pkg) for $(FUZZTIME)"; \
-	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) ./$$pkg || exit 1; \
+	  $(if $(FUZZ_GOTOOLCHAIN),GOTOOLCHAIN=$(FUZZ_GOTOOLCHAIN) )$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) ./$$pkg || exit 1; \
 	done
 
 fuzz-short: ## every fuzz target for 10s each (what make test runs)
