@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
@@ -37,7 +36,7 @@ const javaTrainingTool = "lookup_fact"
 // one of the classpath's classes only (farm-bench, 5 pairs, median,
 // 2026-12-06); a java build starts hundreds of drivers. Nothing of the run is judged: an error
 // only means the archive is made the plain way.
-func javaTrain(ctx context.Context, c driver.Command, log io.Writer) (err error) {
+func javaTrain(ctx context.Context, c driver.Command) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, javaTrainingTimeout)
 	defer cancel()
 	rt, err := fakeruntime.Start()

@@ -87,7 +87,7 @@ func playedDriver(t *testing.T, how string) (driver.Command, string) {
 // the archive).
 func TestJavaTrainRunsATurnAndWaitsForTheExit(t *testing.T) {
 	cmd, log := playedDriver(t, "exits")
-	require.NoError(t, javaTrain(context.Background(), cmd, os.Stderr))
+	require.NoError(t, javaTrain(context.Background(), cmd))
 
 	data, err := os.ReadFile(log)
 	require.NoError(t, err)
@@ -136,7 +136,7 @@ func TestJavaTrainSaysWhatWentWrong(t *testing.T) {
 			cmd, _ := playedDriver(t, tt.how)
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer cancel()
-			err := javaTrain(ctx, cmd, os.Stderr)
+			err := javaTrain(ctx, cmd)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
