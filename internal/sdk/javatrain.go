@@ -10,6 +10,7 @@ import (
 	"conformance/internal/driver"
 	"conformance/internal/fakeruntime"
 	"conformance/internal/modelendpoint"
+	"conformance/internal/tailbuf"
 )
 
 // javaTrainingTimeout bounds the driver's training run: a JVM start, a
@@ -34,8 +35,8 @@ const javaTrainingTool = "lookup_fact"
 // lambdas. With an archive that also holds those, a java fake-runtime
 // run of BT-1, BT-2, BT-4 and BT-7 took 0.90 of the CPU time it took with
 // one of the classpath's classes only (farm-bench, 5 pairs, median,
-// 2026-12-06); a java build starts hundreds of drivers. Nothing of the run is judged: an error
-// only means the archive is made the plain way.
+// 2026-12-06); a java build starts hundreds of drivers. Nothing of the
+// run is judged: an error only means the archive is made the plain way.
 func javaTrain(ctx context.Context, c driver.Command) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, javaTrainingTimeout)
 	defer cancel()
@@ -47,7 +48,7 @@ func javaTrain(ctx context.Context, c driver.Command) (err error) {
 	model := modelendpoint.Start()
 	defer model.Close()
 
-	stderr := driver.NewStderrTail()
+	stderr := tailbuf.New(4 << 10) // the end of it, for the error
 	proc, err := driver.StartLocal(c, stderr)
 	if err != nil {
 		return err
@@ -55,7 +56,7 @@ func javaTrain(ctx context.Context, c driver.Command) (err error) {
 	defer func() {
 		proc.Stop()
 		if err != nil {
-			err = fmt.Errorf("%w; the driver's stderr ends:\n%s", err, lastBytes(stderr.String(), 4<<10))
+			err = fmt.Errorf("%w; the driver's stderr ends:\n%s", err, stderr)
 		}
 	}()
 	d := driver.New(proc, stderr)
@@ -94,12 +95,4 @@ func javaTrain(ctx context.Context, c driver.Command) (err error) {
 		return fmt.Errorf("the driver's exit: %w", err)
 	}
 	return nil
-}
-
-// lastBytes is the end of s, at most n bytes of it.
-func lastBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "..." + s[len(s)-n:]
 }

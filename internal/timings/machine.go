@@ -24,9 +24,8 @@ type Machine struct {
 	Idle float64 `json:"idleCPUSeconds"`
 }
 
-// MachineStartFile is where make test keeps the first line of /proc/stat
-// from its start (and the cpuN lines: their count is the cores), in the
-// records' folder.
+// MachineStartFile is where make test keeps a copy of /proc/stat from its
+// start, in the records' folder.
 const MachineStartFile = "machine.start"
 
 // procStatTicks is the unit of /proc/stat: USER_HZ, 100 on every Linux
